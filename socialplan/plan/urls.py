@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "plan"
+urlpatterns = [
+    path("", views.plan_list, name="list"),
+    path("<slug:slug>/", views.overview, name="overview"),
+    path("<slug:slug>/p/<int:number>/", views.priority_detail, name="priority"),
+    path("<slug:slug>/os/<str:code>/", views.objective_detail, name="objective"),
+    path("<slug:slug>/measures/<int:pk>/", views.measure_detail, name="measure"),
+    path("<slug:slug>/activities/<int:pk>/", views.activity_detail, name="activity"),
+    path("<slug:slug>/budget/", views.budget, name="budget"),
+    path("<slug:slug>/funding-needed/", views.funding, name="funding"),
+]
