@@ -6,13 +6,28 @@ extend this with memberships; for the plan, a group is enough.
 
 from django.contrib.auth.models import Group, Permission
 
-PLAN_MODELS = ["plan", "priority", "objective", "measure", "activity", "target", "budgetline", "declaredtotal"]
+PLAN_MODELS = [
+    "plan",
+    "priority",
+    "objective",
+    "measure",
+    "activity",
+    "target",
+    "budgetline",
+    "declaredtotal",
+]
 
 ROLES = {
     # The director of social services edits the plan.
-    "director": {"name": "Drejtori i Shërbimeve Sociale", "plan": ["view", "change", "add", "delete"]},
+    "director": {
+        "name": "Drejtori i Shërbimeve Sociale",
+        "plan": ["view", "change", "add", "delete"],
+    },
     # The planning and monitoring sector keeps the plan's data up to date.
-    "planner": {"name": "Sektori i Planifikimit dhe Monitorimit", "plan": ["view", "change", "add"]},
+    "planner": {
+        "name": "Sektori i Planifikimit dhe Monitorimit",
+        "plan": ["view", "change", "add"],
+    },
 }
 
 

@@ -134,6 +134,9 @@ class ConflictOut(Schema):
 
 class ArithmeticOut(Schema):
     check: str
+    kind: str
+    scope: str
+    group: str
     parts: list[DeclaredTotalOut]
     parts_sum: int
     stated: DeclaredTotalOut
@@ -208,7 +211,12 @@ def _amounts(amounts: Amounts) -> dict:
 
 
 def _comparison(c: Comparison) -> dict:
-    return {**_declared(c.declared), "computed": c.computed, "difference": c.difference, "agrees": c.agrees}
+    return {
+        **_declared(c.declared),
+        "computed": c.computed,
+        "difference": c.difference,
+        "agrees": c.agrees,
+    }
 
 
 def _scope(scope: Scope) -> dict:
@@ -297,7 +305,12 @@ def get_plan(request, slug: str):
                 }
             )
         tree.append(
-            {"number": priority.number, "title": priority.title, "line": priority.line, "objectives": objectives}
+            {
+                "number": priority.number,
+                "title": priority.title,
+                "line": priority.line,
+                "objectives": objectives,
+            }
         )
     declared = plan.declared_totals.select_related("priority", "objective")
     return {
@@ -339,6 +352,9 @@ def get_budget(request, slug: str):
         "arithmetic_of_declared_totals": [
             {
                 "check": a.label,
+                "kind": a.kind,
+                "scope": a.scope,
+                "group": a.group,
                 "parts": [_declared(p) for p in a.parts],
                 "parts_sum": a.sum,
                 "stated": _declared(a.stated),

@@ -12,7 +12,17 @@ class PriorityInline(admin.TabularInline):
 class DeclaredTotalInline(admin.TabularInline):
     model = DeclaredTotal
     extra = 0
-    fields = ["position", "priority", "objective", "where", "group", "printed", "amount", "line", "label"]
+    fields = [
+        "position",
+        "priority",
+        "objective",
+        "where",
+        "group",
+        "printed",
+        "amount",
+        "line",
+        "label",
+    ]
 
 
 @admin.register(Plan)

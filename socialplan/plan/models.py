@@ -143,6 +143,9 @@ class Activity(models.Model):
     def __str__(self):
         return f"{self.display_code} {self.title}".strip()
 
+    def get_absolute_url(self):
+        return reverse("plan:activity", args=[self.measure.objective.priority.plan.slug, self.pk])
+
     @property
     def display_code(self) -> str:
         return self.code or f"({_('no code')})"
@@ -154,9 +157,6 @@ class Activity(models.Model):
             return []
         low, high = sorted((self.start_year, self.end_year))
         return list(range(low, high + 1))
-
-    def get_absolute_url(self):
-        return reverse("plan:activity", args=[self.measure.objective.priority.plan.slug, self.pk])
 
 
 class Target(models.Model):
@@ -218,7 +218,8 @@ class BudgetLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["activity", "position"], name="budget_position_unique"),
             models.CheckConstraint(
-                condition=Q(amount__isnull=True) | Q(amount__gte=0), name="budget_amount_not_negative"
+                condition=Q(amount__isnull=True) | Q(amount__gte=0),
+                name="budget_amount_not_negative",
             ),
         ]
 

@@ -16,7 +16,9 @@ Group = DeclaredTotal.Group
 class Amounts:
     """Computed money for one scope: per-year lines count once per year."""
 
-    by_source: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FundingSource.values, 0))
+    by_source: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(FundingSource.values, 0)
+    )
     # The same, with every printed amount counted once (how a reader adding
     # up the column would get it); shown to explain differences.
     printed_once: int = 0
@@ -90,11 +92,23 @@ class Scope:
 
 @dataclass
 class ArithmeticCheck:
-    """Declared figures that should add up to another declared figure."""
+    """Declared figures that should add up to another declared figure.
 
-    label: str
+    kind: "row" (municipality + non-municipal = total in one row of a table),
+    "column" (the priorities' rows = the plan's row), or "sheets" (the action
+    sheets of a priority's objectives = the priority in the summary table).
+    """
+
+    kind: str
+    scope: str
+    group: str
     parts: list[DeclaredTotal]
     stated: DeclaredTotal
+
+    @property
+    def label(self) -> str:
+        # Language-neutral: pages build their own sentence from the fields.
+        return f"{self.kind}: {self.stated.where}, {self.scope}, {self.group}"
 
     @property
     def sum(self) -> int:
@@ -150,7 +164,7 @@ def _scope_label(priority: int | None, objective: str | None) -> str:
 def reconcile(plan: Plan) -> Reconciliation:
     lines = list(
         BudgetLine.objects.filter(activity__measure__objective__priority__plan=plan)
-        .select_related("activity__measure__objective__priority")
+        .select_related("activity__measure__objective__priority__plan")
         .order_by(
             "activity__measure__objective__priority__number",
             "activity__measure__objective__position",
@@ -166,7 +180,9 @@ def reconcile(plan: Plan) -> Reconciliation:
     whole = Scope("plan", None, None, Amounts())
     by_priority: dict[int, Scope] = {}
     by_objective: dict[str, Scope] = {}
+    objective_counts: dict[int, int] = {}
     for priority in plan.priorities.prefetch_related("objectives"):
+        objective_counts[priority.number] = len(priority.objectives.all())
         by_priority[priority.number] = Scope(
             _scope_label(priority.number, None), priority.number, None, Amounts()
         )
@@ -198,7 +214,7 @@ def reconcile(plan: Plan) -> Reconciliation:
         priorities=list(by_priority.values()),
         objectives=[s for s in by_objective.values() if s.comparisons],
         conflicts=_conflicts(declared),
-        arithmetic=_arithmetic(declared),
+        arithmetic=_arithmetic(declared, objective_counts),
         interpretations=[line for line in lines if line.interpretation],
         unknown_amounts=[line for line in lines if line.amount is None],
     )
@@ -222,29 +238,33 @@ def _conflicts(declared: list[DeclaredTotal]) -> list[Conflict]:
     return conflicts
 
 
-def _arithmetic(declared: list[DeclaredTotal]) -> list[ArithmeticCheck]:
+def _arithmetic(
+    declared: list[DeclaredTotal], objective_counts: dict[int, int]
+) -> list[ArithmeticCheck]:
     """Checks within each printed table: parts against the total they print."""
     checks = []
     by_where: dict[str, list[DeclaredTotal]] = defaultdict(list)
     for total in declared:
         by_where[total.where].append(total)
-    for where, totals in by_where.items():
+    for totals in by_where.values():
         cell = {(*_key(t), t.group): t for t in totals}
         # municipality + non-municipal = total, in each row of the same table
         for (priority, objective, group), stated in cell.items():
             if group != Group.TOTAL:
                 continue
-            parts = [cell.get((priority, objective, g)) for g in (Group.MUNICIPALITY, Group.NON_MUNICIPAL)]
+            groups = (Group.MUNICIPALITY, Group.NON_MUNICIPAL)
+            parts = [cell.get((priority, objective, g)) for g in groups]
             if all(parts):
-                label = f"{stated.get_where_display()}, {_scope_label(priority, objective)}"
-                checks.append(ArithmeticCheck(label, parts, stated))
+                scope = _scope_label(priority, objective)
+                checks.append(ArithmeticCheck("row", scope, group, parts, stated))
         # the priorities' rows add up to the plan's row
         for group in Group.values:
             stated = cell.get((None, None, group))
-            parts = [t for (p, o, g), t in cell.items() if p is not None and o is None and g == group]
+            parts = [
+                t for (p, o, g), t in cell.items() if p is not None and o is None and g == group
+            ]
             if stated and parts:
-                label = f"{stated.get_where_display()}, P1..P{len(parts)} = plan ({group})"
-                checks.append(ArithmeticCheck(label, parts, stated))
+                checks.append(ArithmeticCheck("column", "plan", group, parts, stated))
     # Where each objective of a priority has a declared total (action sheets),
     # they should add up to the priority's declared total in the summary.
     sheets: dict[tuple, list[DeclaredTotal]] = defaultdict(list)
@@ -259,8 +279,6 @@ def _arithmetic(declared: list[DeclaredTotal]) -> list[ArithmeticCheck]:
     for (priority, group), parts in sheets.items():
         objectives = {p.objective_id for p in parts}
         stated = summary.get((priority, group))
-        if stated and len(objectives) == stated.priority.objectives.count() and len(parts) > 1:
-            checks.append(
-                ArithmeticCheck(f"action sheets of P{priority} against the summary table ({group})", parts, stated)
-            )
+        if stated and len(objectives) == objective_counts.get(priority) and len(parts) > 1:
+            checks.append(ArithmeticCheck("sheets", f"P{priority}", group, parts, stated))
     return checks

@@ -17,7 +17,10 @@ def amounts_of(lines) -> Amounts:
 
 
 def activities_queryset():
-    return Activity.objects.select_related("parent").prefetch_related("targets", "budget_lines")
+    # The measure chain up to the plan builds each activity's URL.
+    return Activity.objects.select_related(
+        "parent", "measure__objective__priority__plan"
+    ).prefetch_related("targets", "budget_lines")
 
 
 def priority_tree(priority: Priority) -> list[Objective]:
@@ -80,7 +83,7 @@ def funding_needed(plan: Plan) -> FundingNeeded:
             activity__measure__objective__priority__plan=plan,
             source=FundingSource.DONOR_UNCOVERED,
         )
-        .select_related("activity__measure__objective__priority")
+        .select_related("activity__measure__objective__priority__plan")
         .order_by(
             "activity__measure__objective__priority__number",
             "activity__measure__objective__position",

@@ -87,7 +87,8 @@ class MeasureIn(Strict):
         for activity in self.activities:
             if activity.parent and activity.parent not in seen:
                 raise ValueError(
-                    f"activity {activity.code or activity.title!r} names parent {activity.parent!r}, "
+                    f"activity {activity.code or activity.title!r} "
+                    f"names parent {activity.parent!r}, "
                     f"which is not an activity listed before it in measure {self.number}"
                 )
             if activity.code:
@@ -162,7 +163,9 @@ class PlanFile(Strict):
         objectives = {o.code: p.number for p in self.priorities for o in p.objectives}
         for i, total in enumerate(self.declared_totals):
             if total.priority is not None and total.priority not in numbers:
-                raise ValueError(f"declared_totals[{i}] names priority {total.priority}, not in the file")
+                raise ValueError(
+                    f"declared_totals[{i}] names priority {total.priority}, not in the file"
+                )
             if total.objective is not None and objectives.get(total.objective) != total.priority:
                 raise ValueError(
                     f"declared_totals[{i}] names objective {total.objective!r}, "

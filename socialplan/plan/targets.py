@@ -12,8 +12,8 @@ from decimal import Decimal
 from .schema import TargetIn
 
 # Fragments are separated by semicolons, full stops that end a sentence,
-# commas followed by a number, and line breaks.
-_SPLIT = re.compile(r";|\.\s+(?=[A-ZÇË\d])|,\s*(?=\d)|\n+")
+# commas followed by a space and a number, and line breaks.
+_SPLIT = re.compile(r";|\.\s+(?=[A-ZÇË\d])|,\s+(?=\d)|\n+")
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ ,.]\d{3})+|\d+(?:[.,]\d+)?)\s*(%?)")
 _WORDS = {
     "një": 1, "nje": 1, "dy": 2, "tre": 3, "tri": 3, "katër": 4, "kater": 4,

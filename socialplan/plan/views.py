@@ -1,7 +1,7 @@
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 
-from .models import Activity, Measure, Objective, Plan, Priority
+from .models import Measure, Objective, Plan, Priority
 from .reconciliation import reconcile
 from .reports import activities_queryset, amounts_of, funding_needed, priority_tree
 

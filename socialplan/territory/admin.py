@@ -16,5 +16,14 @@ class MunicipalityAdmin(admin.ModelAdmin):
 
 @admin.register(PopulationFigure)
 class PopulationFigureAdmin(admin.ModelAdmin):
-    list_display = ["municipality", "area", "measure", "source", "year", "age_group", "value", "table"]
+    list_display = [
+        "municipality",
+        "area",
+        "measure",
+        "source",
+        "year",
+        "age_group",
+        "value",
+        "table",
+    ]
     list_filter = ["municipality", "source", "year"]

@@ -95,8 +95,12 @@ def find_contradictions(municipality: Municipality) -> list[Contradiction]:
 
     # 3. Printed percentage changes against the figures.
     for change in changes:
-        start = table_value((change.area, change.measure, change.from_source, change.from_year, change.age_group))
-        end = table_value((change.area, change.measure, change.to_source, change.to_year, change.age_group))
+        start = table_value(
+            (change.area, change.measure, change.from_source, change.from_year, change.age_group)
+        )
+        end = table_value(
+            (change.area, change.measure, change.to_source, change.to_year, change.age_group)
+        )
         if not start or end is None:
             continue
         exact = Decimal(end - start) * 100 / Decimal(start)
@@ -106,7 +110,8 @@ def find_contradictions(municipality: Municipality) -> list[Contradiction]:
                 Contradiction(
                     "change",
                     f"{change.area}, {change.measure} {change.age_group}, "
-                    f"{change.from_source} {change.from_year} → {change.to_source} {change.to_year}",
+                    f"{change.from_source} {change.from_year} → "
+                    f"{change.to_source} {change.to_year}",
                     [],
                     computed,
                     change.percent,

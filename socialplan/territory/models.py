@@ -81,6 +81,11 @@ class PopulationFigure(models.Model):
         verbose_name = _("population figure")
         verbose_name_plural = _("population figures")
 
+    def __str__(self):
+        return (
+            f"{self.area} {self.measure} {self.source} {self.year} {self.age_group}: {self.value}"
+        )
+
     @property
     def key(self):
         return (self.area, self.measure, self.source, self.year, self.age_group)
@@ -112,3 +117,6 @@ class PopulationChange(models.Model):
 
     class Meta:
         ordering = ["municipality", "position"]
+
+    def __str__(self):
+        return f"{self.area} {self.measure}: {self.printed}"
