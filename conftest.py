@@ -63,3 +63,10 @@ def director(db):
 def citizen_client(client):
     """A member of the public: no login."""
     return client
+
+
+@pytest.fixture
+def english_client(client):
+    """A visitor who chose English with the switch in the header."""
+    client.cookies["django_language"] = "en"
+    return client

@@ -66,11 +66,9 @@ def test_unknown_area_is_refused(db, tmp_path):
     assert not Municipality.objects.filter(code="durres-copy").exists()
 
 
-def test_page_shows_contradictions(client, durres_plan):
-    response = client.get(
-        reverse("territory:municipality", args=["durres"]), HTTP_ACCEPT_LANGUAGE="en"
-    )
+def test_page_shows_contradictions(english_client, durres_plan):
+    response = english_client.get(reverse("territory:municipality", args=["durres"]))
     assert response.status_code == 200
     body = response.content.decode()
     assert "241,753" in body and "153 614" in body.replace("\u202f", " ")
-    assert client.get("/territory/nowhere/").status_code == 404
+    assert english_client.get("/territory/nowhere/").status_code == 404
