@@ -10,7 +10,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from .models import Municipality, PopulationChange, PopulationFigure
+from django.utils.translation import gettext as _
+
+from .models import Municipality, PopulationChange, PopulationFigure, Source
 
 # A printed percentage has one decimal, and the document sometimes truncates
 # instead of rounding (-11.86% printed as -11.8%): only a gap of a tenth of
@@ -32,6 +34,15 @@ def find_contradictions(municipality: Municipality) -> list[Contradiction]:
     figures = list(municipality.population_figures.all())
     changes = list(municipality.population_changes.all())
     found: list[Contradiction] = []
+    areas = {u.code: u.name for u in municipality.units.all()}
+    areas["municipality"] = municipality.name
+    areas["urban_area"] = municipality.urban_area_name or _("urban area")
+
+    def _describe(key) -> str:
+        area, measure, source, year, age_group = key
+        age = f" {age_group}" if age_group else ""
+        measure_label = PopulationFigure.Measure(measure).label
+        return f"{areas.get(area, area)}, {measure_label}{age}, {Source(source).label} {year}"
 
     by_key = defaultdict(list)
     for figure in figures:
@@ -76,9 +87,15 @@ def find_contradictions(municipality: Municipality) -> list[Contradiction]:
         ]  # fmt: skip
         # Parts are summed table by table: two tables may repeat the same rows.
         part_sets = []
-        for parts, label in ((age_parts, "age groups"), (area_parts, "areas")):
+        for parts, label in ((age_parts, _("age groups")), (area_parts, _("areas"))):
             for table in sorted({p.table for p in parts}):
-                part_sets.append(([p for p in parts if p.table == table], f"{label} in {table}"))
+                in_table = [p for p in parts if p.table == table]
+                part_sets.append(
+                    (
+                        in_table,
+                        _("sum of %(parts)s in %(table)s") % {"parts": label, "table": table},
+                    )
+                )
         for parts, label in part_sets:
             total = sum(p.value for p in parts)
             for figure in group:
@@ -86,7 +103,7 @@ def find_contradictions(municipality: Municipality) -> list[Contradiction]:
                     found.append(
                         Contradiction(
                             "sum",
-                            f"{_describe(key)}: sum of {label}",
+                            f"{_describe(key)}: {label}",
                             [figure, *parts],
                             total,
                             figure.value,
@@ -109,9 +126,13 @@ def find_contradictions(municipality: Municipality) -> list[Contradiction]:
             found.append(
                 Contradiction(
                     "change",
-                    f"{change.area}, {change.measure} {change.age_group}, "
-                    f"{change.from_source} {change.from_year} → "
-                    f"{change.to_source} {change.to_year}",
+                    _("%(area)s, change %(age)s from %(start)s to %(end)s")
+                    % {
+                        "area": areas.get(change.area, change.area),
+                        "age": change.age_group,
+                        "start": f"{Source(change.from_source).label} {change.from_year}",
+                        "end": f"{Source(change.to_source).label} {change.to_year}",
+                    },
                     [],
                     computed,
                     change.percent,
@@ -119,9 +140,3 @@ def find_contradictions(municipality: Municipality) -> list[Contradiction]:
                 )
             )
     return found
-
-
-def _describe(key) -> str:
-    area, measure, source, year, age_group = key
-    age = f" {age_group}" if age_group else ""
-    return f"{area}, {measure}{age}, {source} {year}"
