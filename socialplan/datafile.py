@@ -75,3 +75,20 @@ def validate(path: Path, data: Any, schema: type[BaseModel]) -> BaseModel:
         if more > 0:
             problems.append(f"... and {more} more problems")
         raise DataFileError("\n".join(problems)) from exc
+
+
+def _row_values(obj) -> tuple:
+    fields = [f.attname for f in type(obj)._meta.concrete_fields if not f.primary_key]
+    return tuple(str(getattr(obj, name)) for name in fields)
+
+
+def replace_rows_if_changed(manager, new_rows: list, model) -> None:
+    """Replace a set of rows that have no identity beyond their place in a file.
+
+    Only when the file says something new: loading the same file twice
+    writes nothing.
+    """
+    if [_row_values(o) for o in manager.all()] == [_row_values(o) for o in new_rows]:
+        return
+    manager.all().delete()
+    model.objects.bulk_create(new_rows)

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "socialplan.territory",
     "socialplan.plan",
+    "socialplan.directory",
+    "socialplan.needs",
     "socialplan.accounts",
     "socialplan.portal",
 ]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("socialplan.portal.urls")),
     path("plans/", include("socialplan.plan.urls")),
     path("territory/", include("socialplan.territory.urls")),
+    path("directory/", include("socialplan.directory.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

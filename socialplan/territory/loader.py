@@ -8,7 +8,7 @@ from typing import Literal
 from django.db import transaction
 from pydantic import Field, model_validator
 
-from socialplan.datafile import Strict, read_yaml, validate
+from socialplan.datafile import Strict, read_yaml, replace_rows_if_changed, validate
 
 from .models import AdministrativeUnit, Municipality, PopulationChange, PopulationFigure, Source
 
@@ -142,19 +142,6 @@ def load_territory_file(path: Path | str) -> Municipality:
             )
             for i, c in enumerate(parsed.changes)
         ]
-        _replace_if_changed(municipality.population_figures, figures, PopulationFigure)
-        _replace_if_changed(municipality.population_changes, changes, PopulationChange)
+        replace_rows_if_changed(municipality.population_figures, figures, PopulationFigure)
+        replace_rows_if_changed(municipality.population_changes, changes, PopulationChange)
     return municipality
-
-
-def _fields(obj, model) -> tuple:
-    names = [f.attname for f in model._meta.concrete_fields if f.name != "id"]
-    return tuple(str(getattr(obj, n)) for n in names)
-
-
-def _replace_if_changed(manager, new_rows, model) -> None:
-    current = [_fields(o, model) for o in manager.all()]
-    if current == [_fields(o, model) for o in new_rows]:
-        return
-    manager.all().delete()
-    model.objects.bulk_create(new_rows)

@@ -36,3 +36,14 @@ def percent(value, digits=1):
     if value in (None, ""):
         return "—"
     return f"{float(value) * 100:.{int(digits)}f}\u00a0%"
+
+
+@register.filter
+def people(value, public=False):
+    """A count of people; in public, a group under 5 is shown as "<5" (never the number)."""
+    if value in (None, ""):
+        return "—"
+    number = int(value)
+    if public and 0 < number < 5:
+        return "<5"
+    return lek(number)

@@ -1,0 +1,107 @@
+"""Who may do what, where; and the append-only record of what was done."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from socialplan.territory.models import AdministrativeUnit, Municipality
+
+
+class Membership(models.Model):
+    """A role a user holds in a municipality, possibly scoped to a unit or an organisation.
+
+    Roles are data: a user may hold several memberships (a provider's staff
+    member in one organisation, a planner in another municipality).
+    """
+
+    class Role(models.TextChoices):
+        DIRECTOR = "director", _("Director of social services")
+        PLANNER = "planner", _("Planning and monitoring officer")
+        NJVRN = "njvrn", _("NJVRN worker")
+        UNIT_ADMIN = "unit_admin", _("Social administrator of a unit")
+        PROVIDER = "provider", _("Service provider staff")
+        AUDITOR = "auditor", _("Auditor")
+        NATIONAL = "national", _("National (all municipalities)")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    unit = models.ForeignKey(
+        AdministrativeUnit, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "directory.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role="provider") | Q(organisation__isnull=False),
+                name="membership_provider_has_organisation",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="unit_admin") | Q(unit__isnull=False),
+                name="membership_unit_admin_has_unit",
+            ),
+        ]
+
+    def __str__(self):
+        scope = self.organisation or self.unit or self.municipality
+        return f"{self.user} · {self.get_role_display()} · {scope}"
+
+
+class AuditEvent(models.Model):
+    """One thing a person did. Rows are only ever added (see save and delete)."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("viewed")
+        LIST = "list", _("listed")
+        SEARCH = "search", _("searched")
+        CREATE = "create", _("created")
+        CHANGE = "change", _("changed")
+        DELETE = "delete", _("deleted")
+        EXPORT = "export", _("exported")
+        IMPORT = "import", _("imported")
+        REFER = "refer", _("referred")
+        LOGIN_FAILED = "login_failed", _("failed login")
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    object_type = models.CharField(_("object type"), max_length=60, blank=True)
+    object_id = models.CharField(_("object id"), max_length=60, blank=True)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    # For changes: {"field": [old, new]}. Never a search term or personal data.
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("from"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+
+    def __str__(self):
+        target = f"{self.object_type} {self.object_id}".strip()
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {target}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit events are append-only")
