@@ -101,10 +101,10 @@ class ServiceIn(Strict):
 class CategoryDiagnosisIn(Strict):
     category: CATEGORY_CODES | None = None
     label: str
-    services_printed: str = ""
-    providers_printed: str = ""
-    problems: str = ""
-    suggestions: str = ""
+    services_printed: str | None = None
+    providers_printed: str | None = None  # null where the document names no provider
+    problems: str | None = None
+    suggestions: str | None = None
     line: int | None = None
 
 
@@ -266,10 +266,10 @@ def _store_facts(municipality: Municipality, parsed: DirectoryFile, categories: 
             position=i,
             category=categories.get(d.category) if d.category else None,
             label=d.label,
-            services_printed=d.services_printed,
-            providers_printed=d.providers_printed,
-            problems=d.problems,
-            suggestions=d.suggestions,
+            services_printed=d.services_printed or "",
+            providers_printed=d.providers_printed or "",
+            problems=d.problems or "",
+            suggestions=d.suggestions or "",
             line=d.line,
         )
         for i, d in enumerate(parsed.category_diagnosis)
