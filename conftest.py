@@ -1,6 +1,7 @@
 """Shared fixtures: the Durrës plan and territory, and named personas."""
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,23 @@ import pytest
 DATA = Path(__file__).parent / "data"
 PLAN_FILE = DATA / "plans" / "durres-2025-2028.yaml"
 TERRITORY_FILE = DATA / "territory" / "durres.yaml"
+DIRECTORY_FILE = DATA / "directory" / "durres.yaml"
+NEEDS_FILE = DATA / "needs" / "durres.yaml"
+
+
+def load_durres():
+    """Load Durrës: territory, plan, directory and needs figures (each idempotent)."""
+    from socialplan.directory.loader import load_directory_file
+    from socialplan.needs.loader import load_needs_file
+    from socialplan.plan.loader import load_plan_file
+    from socialplan.territory.loader import load_territory_file
+
+    load_territory_file(TERRITORY_FILE)
+    plan = load_plan_file(PLAN_FILE).plan
+    load_directory_file(DIRECTORY_FILE)
+    load_needs_file(NEEDS_FILE)
+    return plan
+
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls
 # the tests make around it are still synchronous.
@@ -26,23 +44,21 @@ def _test_settings(settings):
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    # Load the plan once per test database; tests run in transactions on top.
-    from socialplan.plan.loader import load_plan_file
-    from socialplan.territory.loader import load_territory_file
-
+    # Load Durrës once per test database; tests run in transactions on top.
     with django_db_blocker.unblock():
-        load_territory_file(TERRITORY_FILE)
-        load_plan_file(PLAN_FILE)
+        load_durres()
 
 
 @pytest.fixture
 def durres_plan(db):
-    """The Durrës plan, loaded (again, if a transactional test flushed it)."""
-    from socialplan.plan.loader import load_plan_file
-    from socialplan.territory.loader import load_territory_file
+    """The Durrës plan, loaded (again, if a transactional test flushed the database)."""
+    from socialplan.needs.models import NeedFigure
+    from socialplan.plan.models import Plan
 
-    load_territory_file(TERRITORY_FILE)
-    return load_plan_file(PLAN_FILE).plan
+    plan = Plan.objects.filter(slug="durres-2025-2028").first()
+    if plan is not None and NeedFigure.objects.filter(municipality=plan.municipality).exists():
+        return plan
+    return load_durres()
 
 
 @pytest.fixture
@@ -70,3 +86,36 @@ def english_client(client):
     """A visitor who chose English with the switch in the header."""
     client.cookies["django_language"] = "en"
     return client
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright, one per test process."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(
+                "CI needs Debian's chromium for the browser tests (apt-get install chromium)"
+            )
+        pytest.skip("Debian's chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server, durres_plan):
+    """A fresh browser tab on the live test server, in Albanian, with Durrës loaded."""
+    context = browser.new_context(locale="sq-AL")
+    page = context.new_page()
+    page.base_url = live_server.url
+    yield page
+    context.close()

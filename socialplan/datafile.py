@@ -79,7 +79,8 @@ def validate(path: Path, data: Any, schema: type[BaseModel]) -> BaseModel:
 
 def _row_values(obj) -> tuple:
     fields = [f.attname for f in type(obj)._meta.concrete_fields if not f.primary_key]
-    return tuple(str(getattr(obj, name)) for name in fields)
+    # Compared with ==, not as text: Decimal("5.00") from the database equals Decimal("5").
+    return tuple(getattr(obj, name) for name in fields)
 
 
 def replace_rows_if_changed(manager, new_rows: list, model) -> None:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("plans/", include("socialplan.plan.urls")),
     path("territory/", include("socialplan.territory.urls")),
     path("directory/", include("socialplan.directory.urls")),
+    path("needs/", include("socialplan.needs.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,5 +1,6 @@
 from ninja import NinjaAPI
 
+from .hsds import router as hsds_router
 from .plans import router as plans_router
 
 api = NinjaAPI(
@@ -9,3 +10,4 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/plans", plans_router)
+api.add_router("/hsds", hsds_router)

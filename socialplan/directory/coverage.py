@@ -44,11 +44,25 @@ class CategoryGap:
     beneficiaries: int  # of the services that serve the category (they may serve others too)
 
     @property
-    def ratio(self) -> float | None:
-        """Share of the people in need who receive services, where both figures exist."""
+    def comparable(self) -> bool:
+        """Need and supply count the same thing (persons, families...) in the same year."""
         if self.need is None or self.served is None or not self.need.value:
+            return False
+        need, served = self.need.figure, self.served.figure
+        return need.unit_of_count == served.unit_of_count and need.year == served.year
+
+    @property
+    def ratio(self) -> float | None:
+        """Share of the people in need who receive services, where the figures are comparable."""
+        if not self.comparable:
             return None
         return float(self.served.value / self.need.value)
+
+    @property
+    def served_exceeds_need(self) -> bool:
+        # Services also reach people nobody registered as in need: the two
+        # figures come from different sources, and the page says so.
+        return self.ratio is not None and self.ratio > 1
 
     @property
     def has_small_count(self) -> bool:
@@ -58,7 +72,7 @@ class CategoryGap:
 
     @property
     def unserved(self) -> Decimal | None:
-        if self.need is None or self.served is None:
+        if not self.comparable:
             return None
         return max(self.need.value - self.served.value, Decimal(0))
 
@@ -133,11 +147,13 @@ def _plain(figure: NeedFigure) -> bool:
 
 
 def _headline(figures: list[NeedFigure]) -> Headline | None:
-    """Latest year; a printed total row if there is one, else the largest figure."""
+    """The statistics tables before the text; the latest year; a printed total row
+    if there is one, else the largest figure. The page shows which was chosen."""
     if not figures:
         return None
-    latest = max((f.year or 0) for f in figures)
-    recent = [f for f in figures if (f.year or 0) == latest]
+    candidates = [f for f in figures if f.table] or figures
+    latest = max((f.year or 0) for f in candidates)
+    recent = [f for f in candidates if (f.year or 0) == latest]
     totals = [f for f in recent if f.is_total_row]
     chosen = max(totals or recent, key=lambda f: f.value)
     return Headline(chosen, len(figures))

@@ -1,13 +1,20 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from socialplan.territory.models import AdministrativeUnit
+from socialplan.territory.models import AdministrativeUnit, Municipality
 
 from .models import Category, Organisation, Service, ServiceType
 
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Words"), required=False, max_length=100)
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality"),
+        queryset=Municipality.objects.all(),
+        required=False,
+        to_field_name="code",
+        empty_label=_("All municipalities"),
+    )
     category = forms.ModelChoiceField(
         label=_("Who it is for"),
         queryset=Category.objects.all(),

@@ -15,7 +15,7 @@ from pydantic import Field, model_validator
 from socialplan.datafile import DataFileError, Strict, read_yaml, replace_rows_if_changed, validate
 from socialplan.territory.models import AdministrativeUnit, Municipality
 
-from .categories import CATEGORIES
+from .categories import CATEGORIES, ensure_categories
 from .models import (
     Category,
     CategoryDiagnosis,
@@ -184,6 +184,8 @@ def load_directory_file(path: Path | str) -> Municipality:
         s.code: resolve_units(municipality, s.units, f"{path}: service {s.code}")
         for s in parsed.services
     }
+    # The national list is created by a migration; make sure it is whole.
+    ensure_categories(Category)
     categories = {c.code: c for c in Category.objects.all()}
     with transaction.atomic():
         organisations = {}

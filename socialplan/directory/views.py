@@ -39,6 +39,8 @@ def search(request):
     services = Service.objects.exclude(status=Service.Status.CLOSED)
     if form.is_valid():
         data = form.cleaned_data
+        if data["municipality"]:
+            services = services.filter(municipality=data["municipality"])
         for word in fold(data["q"]).split():
             services = services.filter(search_text__contains=word)
         if data["category"]:

@@ -8,6 +8,7 @@ from django.db import transaction
 from pydantic import Field
 
 from socialplan.datafile import DataFileError, Strict, read_yaml, replace_rows_if_changed, validate
+from socialplan.directory.categories import ensure_categories
 from socialplan.directory.loader import CATEGORY_CODES
 from socialplan.directory.models import Category
 from socialplan.territory.models import Municipality
@@ -60,6 +61,7 @@ def load_needs_file(path: Path | str) -> Municipality:
                 f"{path}: entry figures[{i}] (line {figure.line}), field 'area': "
                 f"{figure.area!r} is not a unit of {municipality.name}"
             )
+    ensure_categories(Category)
     categories = {c.code: c for c in Category.objects.all()}
     tables = [
         StatisticsTable(

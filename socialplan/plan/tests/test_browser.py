@@ -1,41 +1,8 @@
 """A citizen reads the plan in a real browser (Playwright driving Debian's Chromium)."""
 
-import os
-import shutil
-
 import pytest
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
-
-if not os.path.exists(CHROMIUM):
-    if os.environ.get("CI"):
-        raise RuntimeError(
-            "CI needs Debian's chromium for the browser tests (apt-get install chromium)"
-        )
-    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, live_server, durres_plan):
-    context = browser.new_context(locale="sq-AL")
-    page = context.new_page()
-    page.base_url = live_server.url
-    yield page
-    context.close()
 
 
 def test_overview_priority_and_budget(page):

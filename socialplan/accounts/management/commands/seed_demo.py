@@ -9,12 +9,16 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from socialplan.accounts.roles import ensure_role
+from socialplan.accounts.models import Membership
+from socialplan.accounts.roles import ROLES, ensure_role
+from socialplan.directory.models import Organisation
+from socialplan.territory.models import Municipality
 
 DEMO_USERS = [
-    # username, password, role, first name, last name (fictional people)
-    ("drejtori", "demo-drejtori-2025", "director", "Arta", "Demo"),
-    ("planifikimi", "demo-planifikimi-2025", "planner", "Besnik", "Demo"),
+    # username, password, role, first name, last name (fictional people), organisation code
+    ("drejtori", "demo-drejtori-2025", "director", "Arta", "Demo", None),
+    ("planifikimi", "demo-planifikimi-2025", "planner", "Besnik", "Demo", None),
+    ("ofruesi", "demo-ofruesi-2025", "provider", "Drita", "Demo", "world-vision"),
 ]
 
 
@@ -24,16 +28,29 @@ class Command(BaseCommand):
     def handle(self, **options):
         call_command("load_territory", settings.DATA_DIR / "territory" / "durres.yaml")
         call_command("load_plan", settings.DATA_DIR / "plans" / "durres-2025-2028.yaml")
+        call_command("load_directory", settings.DATA_DIR / "directory" / "durres.yaml")
+        call_command("load_needs", settings.DATA_DIR / "needs" / "durres.yaml")
+        durres = Municipality.objects.get(code="durres")
         User = get_user_model()
-        for username, password, role, first, last in DEMO_USERS:
+        for username, password, role, first, last, organisation_code in DEMO_USERS:
             user, created = User.objects.get_or_create(
                 username=username, defaults={"first_name": first, "last_name": last}
             )
             if created:
                 user.set_password(password)
-            user.is_staff = True
+            organisation = (
+                Organisation.objects.filter(municipality=durres, code=organisation_code).first()
+                if organisation_code
+                else None
+            )
+            # Managers use the Django admin for the plan; providers work in the pages.
+            user.is_staff = role in ROLES
             user.save()
-            user.groups.add(ensure_role(role))
+            if role in ROLES:
+                user.groups.add(ensure_role(role))
+            Membership.objects.get_or_create(
+                user=user, municipality=durres, role=role, organisation=organisation
+            )
         self.stdout.write("Demo logins (synthetic accounts, for trying the system only):")
         for username, password, role, *_ in DEMO_USERS:
             self.stdout.write(f"  {username} / {password}  ({role})")
