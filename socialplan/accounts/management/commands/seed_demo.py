@@ -18,7 +18,7 @@ DEMO_USERS = [
     # username, password, role, first name, last name (fictional people), organisation code
     ("drejtori", "demo-drejtori-2025", "director", "Arta", "Demo", None),
     ("planifikimi", "demo-planifikimi-2025", "planner", "Besnik", "Demo", None),
-    ("ofruesi", "demo-ofruesi-2025", "provider", "Drita", "Demo", "world-vision"),
+    ("ofruesi", "demo-ofruesi-2025", "provider", "Drita", "Demo", "kryqi-i-kuq"),
 ]
 
 
