@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.core.management.base import BaseCommand, CommandError
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 
@@ -93,3 +94,27 @@ def replace_rows_if_changed(manager, new_rows: list, model) -> None:
         return
     manager.all().delete()
     model.objects.bulk_create(new_rows)
+
+
+class LoadCommand(BaseCommand):
+    """A management command that loads one data file, all or nothing.
+
+    Subclasses set `load` (a function of the path) and `describe` (what to
+    print about its result).
+    """
+
+    def add_arguments(self, parser):
+        parser.add_argument("path")
+
+    def load(self, path):
+        raise NotImplementedError
+
+    def describe(self, result) -> str:
+        raise NotImplementedError
+
+    def handle(self, path, **options):
+        try:
+            result = self.load(path)
+        except DataFileError as exc:
+            raise CommandError(f"Nothing was loaded.\n{exc}") from exc
+        self.stdout.write(self.describe(result))

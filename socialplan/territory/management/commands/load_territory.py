@@ -1,21 +1,15 @@
-from django.core.management.base import BaseCommand, CommandError
-
-from socialplan.datafile import DataFileError
+from socialplan.datafile import LoadCommand
 from socialplan.territory.loader import load_territory_file
 
 
-class Command(BaseCommand):
+class Command(LoadCommand):
     help = "Load a territory file: administrative units and population figures (idempotent)."
 
-    def add_arguments(self, parser):
-        parser.add_argument("path")
+    def load(self, path):
+        return load_territory_file(path)
 
-    def handle(self, path, **options):
-        try:
-            municipality = load_territory_file(path)
-        except DataFileError as exc:
-            raise CommandError(f"Nothing was loaded.\n{exc}") from exc
-        self.stdout.write(
+    def describe(self, municipality):
+        return (
             f"{municipality.name}: {municipality.units.count()} units, "
             f"{municipality.population_figures.count()} population figures"
         )
