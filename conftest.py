@@ -76,6 +76,30 @@ def director(db):
 
 
 @pytest.fixture
+def verified_login(db):
+    """Log a user in past both steps: verified_login(client, user) -> client.
+
+    Staff whose roles reach personal data must also enter a TOTP code; this
+    gives the user a confirmed device and marks the session verified, as
+    django_otp.login() does after a right code.
+    """
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def login(client, user):
+        client.force_login(user)
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="test device", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return client
+
+    return login
+
+
+@pytest.fixture
 def citizen_client(client):
     """A member of the public: no login."""
     return client

@@ -6,6 +6,7 @@ zero-set-up demo (SQLite in the checkout) and a PostgreSQL deployment.
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -53,8 +54,14 @@ INSTALLED_APPS = [
     "socialplan.plan",
     "socialplan.directory",
     "socialplan.needs",
+    "socialplan.registry",
+    "socialplan.cases",
     "socialplan.accounts",
     "socialplan.portal",
+    # Authentication hardening: TOTP second factor, lockout after failed logins.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -65,8 +72,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "socialplan.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "socialplan.urls"
@@ -83,6 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "socialplan.accounts.context.navigation",
             ],
         },
     },
@@ -105,6 +117,33 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:home"
 
+# django-axes first: it refuses a locked-out username+address before any
+# password is checked. It needs the request, so tests log in with
+# force_login (or client.login(request=HttpRequest(), ...)).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = _env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Axes logs every reset at INFO; the audit trail already records failed logins.
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "socialplan.accounts.views.locked_out"
+# The same address the audit trail records: REMOTE_ADDR, never a client header.
+AXES_CLIENT_IP_CALLABLE = "socialplan.accounts.audit.client_ip"
+# A typed username that matches no account may be a mistyped password:
+# axes keeps only a keyed digest of it.
+AXES_USERNAME_CALLABLE = "socialplan.accounts.lockout.lockout_username"
+
+# Staff whose roles reach personal data log in with a TOTP code as well
+# (socialplan.accounts.access.requires_two_factor). TWO_FACTOR_REQUIRED=0
+# switches the requirement off, e.g. for a demo without an authenticator app.
+OTP_REQUIRED = _env_bool("TWO_FACTOR_REQUIRED", True)
+OTP_TOTP_ISSUER = "Plani Social Vendor"
+
 # Albanian first; English second. Source strings are English.
 LANGUAGE_CODE = "sq"
 LANGUAGES = [("sq", _("Albanian")), ("en", _("English"))]
@@ -126,6 +165,11 @@ STORAGES = {
 }
 
 SESSION_COOKIE_HTTPONLY = True
+# Sessions end after this many idle minutes (every request renews them) and
+# when the browser closes: municipal PCs are shared.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_MINUTES", "30")) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"

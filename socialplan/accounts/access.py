@@ -13,7 +13,24 @@ Role = Membership.Role
 # Roles that manage the whole municipality's directory and plan.
 MANAGERS = {Role.DIRECTOR, Role.PLANNER}
 # Roles that may see a confidential service's address.
-CONFIDENTIAL_READERS = {Role.DIRECTOR, Role.PLANNER, Role.NJVRN, Role.UNIT_ADMIN}
+CONFIDENTIAL_READERS = {
+    Role.DIRECTOR,
+    Role.PLANNER,
+    Role.NJVRN,
+    Role.UNIT_ADMIN,
+    Role.CHILD_PROTECTION,
+    Role.DV_COORDINATOR,
+}
+# Roles that reach personal data (the register, cases, the audit trail):
+# whoever holds one logs in with a TOTP code as well as a password.
+PERSONAL_DATA_ROLES = {
+    Role.DIRECTOR,
+    Role.NJVRN,
+    Role.UNIT_ADMIN,
+    Role.CHILD_PROTECTION,
+    Role.DV_COORDINATOR,
+    Role.AUDITOR,
+}
 
 
 def memberships(user):
@@ -26,13 +43,22 @@ def memberships(user):
     return cached
 
 
+def roles_in(user, municipality_id) -> set[str]:
+    return {m.role for m in memberships(user) if m.municipality_id == municipality_id}
+
+
+def requires_two_factor(user) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return any(m.role in PERSONAL_DATA_ROLES for m in memberships(user))
+
+
 def manages_municipality(user, municipality_id) -> bool:
     if user.is_superuser:
         return True
-    return any(
-        m.municipality_id == municipality_id and m.role in MANAGERS or m.role == Role.NATIONAL
-        for m in memberships(user)
-    )
+    return bool(roles_in(user, municipality_id) & MANAGERS)
 
 
 def can_edit_organisation(user, organisation) -> bool:
@@ -51,8 +77,6 @@ def can_see_confidential(user, service) -> bool:
     if user.is_superuser:
         return True
     for m in memberships(user):
-        if m.role == Role.NATIONAL:
-            return True
         if m.municipality_id == service.municipality_id and m.role in CONFIDENTIAL_READERS:
             return True
         if m.role == Role.PROVIDER and m.organisation_id == service.organisation_id:
@@ -65,8 +89,6 @@ def editable_services(user, queryset):
     if user.is_superuser:
         return queryset
     managed = [m.municipality_id for m in memberships(user) if m.role in MANAGERS]
-    if any(m.role == Role.NATIONAL for m in memberships(user)):
-        return queryset
     organisations = [m.organisation_id for m in memberships(user) if m.role == Role.PROVIDER]
     from django.db.models import Q
 

@@ -20,9 +20,11 @@ class Membership(models.Model):
         PLANNER = "planner", _("Planning and monitoring officer")
         NJVRN = "njvrn", _("NJVRN worker")
         UNIT_ADMIN = "unit_admin", _("Social administrator of a unit")
+        CHILD_PROTECTION = "child_protection", _("Child protection worker (PMF)")
+        DV_COORDINATOR = "dv_coordinator", _("Local coordinator against domestic violence")
         PROVIDER = "provider", _("Service provider staff")
         AUDITOR = "auditor", _("Auditor")
-        NATIONAL = "national", _("National (all municipalities)")
+        NATIONAL = "national", _("National viewer (aggregates only)")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"

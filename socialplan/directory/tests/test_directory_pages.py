@@ -67,8 +67,10 @@ def test_service_page_for_the_public_hides_a_confidential_address(client, town):
     assert "Rruga e Fshehtë" not in client.get(reverse("directory:search")).content.decode()
 
 
-def test_staff_of_the_municipality_see_the_confidential_address(client, town, town_director):
-    client.force_login(town_director)
+def test_staff_of_the_municipality_see_the_confidential_address(
+    client, town, town_director, verified_login
+):
+    verified_login(client, town_director)
     body = client.get(Service.objects.get(code="strehezi").get_absolute_url()).content.decode()
     assert "Rruga e Fshehtë 7" in body
 
@@ -123,8 +125,8 @@ def test_provider_cannot_edit_another_organisations_service(client, town, provid
     assert sorted(s.code for s in manage.context["page"]) == ["linja", "strehezi"]
 
 
-def test_a_stale_form_is_refused_and_nothing_changes(client, town, town_director):
-    client.force_login(town_director)
+def test_a_stale_form_is_refused_and_nothing_changes(client, town, town_director, verified_login):
+    verified_login(client, town_director)
     centre = Service.objects.get(code="qendra-ditore")
     stale = _form_data(centre, name="First edit")
     fresh = _form_data(centre, name="Second edit")
@@ -138,8 +140,8 @@ def test_a_stale_form_is_refused_and_nothing_changes(client, town, town_director
     assert centre.name == "Second edit"
 
 
-def test_a_confidential_service_needs_a_public_contact(client, town, town_director):
-    client.force_login(town_director)
+def test_a_confidential_service_needs_a_public_contact(client, town, town_director, verified_login):
+    verified_login(client, town_director)
     shelter = Service.objects.get(code="strehezi")
     response = client.post(
         reverse("directory:service_edit", args=[shelter.pk]), _form_data(shelter, public_contact="")
@@ -149,8 +151,8 @@ def test_a_confidential_service_needs_a_public_contact(client, town, town_direct
     assert shelter.public_contact == "Linja e ndihmës 0800 0000"
 
 
-def test_director_adds_a_service(client, town, town_director):
-    client.force_login(town_director)
+def test_director_adds_a_service(client, town, town_director, verified_login):
+    verified_login(client, town_director)
     org = Organisation.objects.get(code="qendra")
     hill = town.units.get(code="kodra")
     data = {
@@ -174,12 +176,12 @@ def test_anonymous_users_are_sent_to_log_in(client, town):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-def test_coverage_pages(client, town, provider_worker, town_director):
+def test_coverage_pages(client, town, provider_worker, town_director, verified_login):
     public = client.get(reverse("directory:coverage", args=["qyteza"]))
     assert public.status_code == 200
     assert "<svg" in public.content.decode()
     client.force_login(provider_worker)
     assert client.get(reverse("directory:coverage_staff", args=["qyteza"])).status_code == 403
-    client.force_login(town_director)
+    verified_login(client, town_director)
     staff = client.get(reverse("directory:coverage_staff", args=["qyteza"]))
     assert staff.status_code == 200 and staff.context["public"] is False

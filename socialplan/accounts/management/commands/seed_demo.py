@@ -4,11 +4,15 @@ The accounts are for trying the system on a laptop: their passwords are
 printed and well known, so never run this on a server with real data.
 """
 
+from base64 import b32decode
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from socialplan.accounts.access import requires_two_factor
 from socialplan.accounts.models import Membership
 from socialplan.accounts.roles import ROLES, ensure_role
 from socialplan.directory.models import Organisation
@@ -20,6 +24,20 @@ DEMO_USERS = [
     ("planifikimi", "demo-planifikimi-2025", "planner", "Besnik", "Demo", None),
     ("ofruesi", "demo-ofruesi-2025", "provider", "Drita", "Demo", "kryqi-i-kuq"),
 ]
+# The demo accounts' TOTP secret: as public as their passwords. Add it to any
+# authenticator app, or print the current code with `manage.py demo_totp USERNAME`.
+DEMO_TOTP_SECRET = "DEMODEMODEMODEMODEMODEMODEMODEMO"
+DEMO_TOTP_KEY = b32decode(DEMO_TOTP_SECRET).hex()
+DEMO_DEVICE_NAME = "demo authenticator"
+
+
+def ensure_demo_device(user) -> TOTPDevice:
+    device, _ = TOTPDevice.objects.update_or_create(
+        user=user,
+        name=DEMO_DEVICE_NAME,
+        defaults={"key": DEMO_TOTP_KEY, "confirmed": True},
+    )
+    return device
 
 
 class Command(BaseCommand):
@@ -51,6 +69,14 @@ class Command(BaseCommand):
             Membership.objects.get_or_create(
                 user=user, municipality=durres, role=role, organisation=organisation
             )
+            ensure_demo_device(user)
         self.stdout.write("Demo logins (synthetic accounts, for trying the system only):")
         for username, password, role, *_ in DEMO_USERS:
-            self.stdout.write(f"  {username} / {password}  ({role})")
+            line = f"  {username} / {password}  ({role})"
+            if requires_two_factor(User.objects.get(username=username)):
+                line += f"  then a code: manage.py demo_totp {username}"
+            self.stdout.write(line)
+        self.stdout.write(
+            f"Roles with access to personal data also enter a code: add the secret "
+            f"{DEMO_TOTP_SECRET} to any authenticator app (TOTP), or run demo_totp."
+        )

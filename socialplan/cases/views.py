@@ -1,0 +1,437 @@
+"""Case and referral pages. Every page showing personal data leaves an audit row."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from socialplan.accounts.audit import record
+from socialplan.accounts.models import Membership
+from socialplan.registry.access import (
+    can_override_consent,
+    can_register,
+    get_case_for_user,
+    get_person_for_user,
+    is_special_case,
+    provider_organisations,
+    visible_cases,
+    visible_referrals,
+)
+
+from . import actions
+from .forms import (
+    ConferenceForm,
+    ConsentForm,
+    DeclineForm,
+    MoveForm,
+    NoteForm,
+    OpenCaseForm,
+    OutcomeForm,
+    ReferForm,
+    ReopenForm,
+)
+from .models import Case, Consent, Referral
+
+STALE = "Someone else changed this case after you opened it. Nothing was saved: reload the page."
+
+
+def _case_list(cases):
+    return cases.select_related("person", "unit", "owner").order_by("due_at", "pk")
+
+
+def _case_worker(user) -> None:
+    if not can_register(user):
+        raise PermissionDenied
+
+
+@login_required
+def my_cases(request):
+    _case_worker(request.user)
+    cases = list(_case_list(Case.objects.filter(owner=request.user).open()))
+    record(request, "list", summary=f"my cases, {len(cases)}")
+    return render(request, "cases/list.html", {"cases": cases, "title": _("My cases")})
+
+
+@login_required
+def overdue(request):
+    """Overdue cases the user may see, by worker and by unit (the supervisor's view)."""
+    _case_worker(request.user)
+    cases = visible_cases(request.user).overdue()
+    rows = list(_case_list(cases)[:500])
+    by_worker = (
+        cases.values("owner__username").annotate(n=Count("pk")).order_by("-n", "owner__username")
+    )
+    by_unit = cases.values("unit__name").annotate(n=Count("pk")).order_by("-n", "unit__name")
+    record(request, "list", summary=f"overdue cases, {len(rows)}")
+    return render(
+        request,
+        "cases/overdue.html",
+        {"cases": rows, "by_worker": by_worker, "by_unit": by_unit},
+    )
+
+
+@login_required
+def supervisor(request):
+    """Caseloads per worker and per unit: counts only, no names of people."""
+    memberships = [
+        m
+        for m in request.user.memberships.all()
+        if m.role in (Membership.Role.DIRECTOR, Membership.Role.NJVRN)
+    ]
+    if not memberships and not request.user.is_superuser:
+        raise PermissionDenied
+    now = timezone.now()
+    cases = (
+        Case.objects.filter(municipality__in=[m.municipality_id for m in memberships])
+        if memberships
+        else Case.objects.all()
+    )
+    open_cases = cases.open()
+    workers = (
+        open_cases.values("owner__username", "owner__first_name", "owner__last_name")
+        .annotate(total=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now)))
+        .order_by("-overdue", "-total")
+    )
+    units = (
+        open_cases.values("unit__name")
+        .annotate(total=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now)))
+        .order_by("unit__name")
+    )
+    steps = open_cases.values("status").annotate(total=Count("pk")).order_by("status")
+    return render(
+        request, "cases/supervisor.html", {"workers": workers, "units": units, "steps": steps}
+    )
+
+
+@login_required
+def case_open(request, person_pk):
+    person = get_person_for_user(request.user, person_pk, write=True)
+    form = OpenCaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        case = actions.open_case(
+            request=request, person=person, by=request.user, **form.cleaned_data
+        )
+        return redirect(case)
+    return render(
+        request, "cases/form.html", {"form": form, "title": _("Open a case"), "person": person}
+    )
+
+
+@login_required
+def case_detail(request, pk):
+    case = get_case_for_user(request.user, pk)
+    record(request, "view", case)
+    writable = can_register(request.user, case.municipality_id) or case.owner_id == request.user.pk
+    return render(
+        request,
+        "cases/case.html",
+        {
+            "case": case,
+            "events": case.events.select_related("by"),
+            "notes": case.notes.select_related("author"),
+            "conferences": case.conferences.select_related("recorded_by"),
+            "consents": case.consents.select_related("recipient", "recorded_by"),
+            "referrals": case.referrals.select_related("service", "organisation"),
+            "move_form": MoveForm(case=case) if case.status != "closed" else None,
+            "reopen_form": ReopenForm(initial={"version": case.version})
+            if case.status == "closed"
+            else None,
+            "note_form": NoteForm(),
+            "writable": writable,
+            "special": is_special_case(case),
+        },
+    )
+
+
+def _post_case(request, pk):
+    if request.method != "POST":
+        raise Http404
+    return get_case_for_user(request.user, pk, write=True)
+
+
+@login_required
+@require_POST
+def case_move(request, pk):
+    case = _post_case(request, pk)
+    form = MoveForm(request.POST, case=case)
+    if form.is_valid():
+        try:
+            actions.move_case(
+                request=request,
+                case=case,
+                to=form.cleaned_data["to"],
+                by=request.user,
+                note=form.cleaned_data["note"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except actions.StaleCase:
+            messages.error(request, _(STALE))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, _("That step is not possible now."))
+    return redirect(case)
+
+
+@login_required
+@require_POST
+def case_reopen(request, pk):
+    case = _post_case(request, pk)
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.reopen_case(
+                request=request,
+                case=case,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except actions.StaleCase:
+            messages.error(request, _(STALE))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, _("Say why the case is reopened."))
+    return redirect(case)
+
+
+@login_required
+@require_POST
+def case_note(request, pk):
+    case = _post_case(request, pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        actions.add_note(
+            request=request, case=case, by=request.user, text=form.cleaned_data["text"]
+        )
+    return redirect(case)
+
+
+@login_required
+def conference_add(request, pk):
+    case = get_case_for_user(request.user, pk, write=True)
+    form = ConferenceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        actions.add_conference(request=request, case=case, by=request.user, **form.cleaned_data)
+        return redirect(case)
+    return render(
+        request, "cases/form.html", {"form": form, "title": _("Case conference"), "case": case}
+    )
+
+
+@login_required
+def consent_add(request, pk):
+    case = get_case_for_user(request.user, pk, write=True)
+    form = ConsentForm(request.POST or None, municipality=case.municipality)
+    if request.method == "POST" and form.is_valid():
+        actions.record_consent(request=request, case=case, by=request.user, **form.cleaned_data)
+        return redirect(case)
+    return render(
+        request, "cases/form.html", {"form": form, "title": _("Record consent"), "case": case}
+    )
+
+
+@login_required
+@require_POST
+def consent_withdraw(request, pk, consent_pk):
+    case = _post_case(request, pk)
+    consent = get_object_or_404(Consent, pk=consent_pk, case=case)
+    actions.withdraw_consent(
+        request=request, consent=consent, by=request.user, on=timezone.localdate()
+    )
+    messages.success(
+        request,
+        _("Consent withdrawn; referrals not yet answered that rested on it were withdrawn."),
+    )
+    return redirect(case)
+
+
+@login_required
+def refer(request, pk):
+    case = get_case_for_user(request.user, pk, write=True)
+    form = ReferForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            referral = actions.refer(
+                request=request,
+                case=case,
+                service=data["service"],
+                by=request.user,
+                purpose=data["purpose"],
+                consent=data["consent"],
+                override_reason=data["override_reason"] if not data["consent"] else "",
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, _("Referral sent: %(ref)s") % {"ref": referral.reference})
+            return redirect(referral)
+    return render(
+        request,
+        "cases/refer.html",
+        {
+            "form": form,
+            "case": case,
+            "special": is_special_case(case),
+            "can_override": can_override_consent(request.user, case.municipality_id),
+        },
+    )
+
+
+def _referral_for(user, pk) -> Referral:
+    referral = (
+        visible_referrals(user)
+        .select_related(
+            "case__person__unit",
+            "case__municipality",
+            "service",
+            "organisation",
+            "consent",
+            "sent_by",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if referral is None:
+        raise Http404
+    return referral
+
+
+def _answers_as(user, referral) -> str | None:
+    """'provider' for the receiving organisation's staff; 'staff' for a case worker recording
+    the reply of a provider that has no accounts; None otherwise."""
+    if referral.organisation_id in provider_organisations(user):
+        return "provider"
+    provider_has_accounts = Membership.objects.filter(
+        organisation=referral.organisation_id
+    ).exists()
+    if not provider_has_accounts and can_register(user, referral.case.municipality_id):
+        return "staff"
+    return None
+
+
+@login_required
+def inbox(request):
+    """A provider's referrals: only those to its organisations."""
+    organisations = provider_organisations(request.user)
+    if not organisations:
+        raise PermissionDenied
+    referrals = list(
+        Referral.objects.filter(organisation_id__in=organisations)
+        .select_related("service", "organisation", "case__person__unit")
+        .order_by("state", "-sent_at")[:200]
+    )
+    record(request, "list", summary=f"referral inbox, {len(referrals)}")
+    return render(request, "cases/inbox.html", {"referrals": referrals})
+
+
+@login_required
+def referral_detail(request, pk):
+    referral = _referral_for(request.user, pk)
+    answers_as = _answers_as(request.user, referral)
+    is_provider = referral.organisation_id in provider_organisations(request.user)
+    # A provider sees who the person is only once it accepted the referral.
+    show_identity = not is_provider or referral.state in (
+        Referral.State.ACCEPTED,
+        Referral.State.COMPLETED,
+    )
+    record(request, "view", referral)
+    return render(
+        request,
+        "cases/referral.html",
+        {
+            "referral": referral,
+            "person": referral.case.person,
+            "is_provider": is_provider,
+            "show_identity": show_identity,
+            "answers_as": answers_as,
+            "decline_form": DeclineForm(),
+            "outcome_form": OutcomeForm(),
+            "age": referral.case.person.age_on(timezone.localdate()),
+        },
+    )
+
+
+def _answer(request, pk, handler):
+    referral = _referral_for(request.user, pk)
+    answers_as = _answers_as(request.user, referral)
+    if answers_as is None:
+        raise PermissionDenied
+    try:
+        handler(referral, staff=answers_as == "staff")
+    except actions.AlreadyAnswered:
+        messages.error(request, _("This referral was already answered; nothing was changed."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(referral)
+
+
+@login_required
+@require_POST
+def referral_accept(request, pk):
+    return _answer(
+        request,
+        pk,
+        lambda referral, staff: actions.accept_referral(
+            request=request, referral=referral, by=request.user, staff=staff
+        ),
+    )
+
+
+@login_required
+@require_POST
+def referral_decline(request, pk):
+    form = DeclineForm(request.POST)
+    reason = form.data.get("reason", "")
+    return _answer(
+        request,
+        pk,
+        lambda referral, staff: actions.decline_referral(
+            request=request, referral=referral, by=request.user, reason=reason, staff=staff
+        ),
+    )
+
+
+@login_required
+@require_POST
+def referral_outcome(request, pk):
+    form = OutcomeForm(request.POST)
+
+    def report(referral, staff):
+        if not form.is_valid():
+            raise ValidationError(_("Choose an outcome."))
+        actions.report_outcome(
+            request=request,
+            referral=referral,
+            by=request.user,
+            outcome=form.cleaned_data["outcome"],
+            notes=form.cleaned_data["notes"],
+            staff=staff,
+        )
+
+    return _answer(request, pk, report)
+
+
+@login_required
+def referral_pdf(request, pk):
+    referral = _referral_for(request.user, pk)
+    if (
+        referral.organisation_id in provider_organisations(request.user)
+        and referral.state == Referral.State.SENT
+    ):
+        raise PermissionDenied  # the provider reads it on screen until it accepts
+    from .referral_pdf import render_referral_pdf
+
+    pdf = render_referral_pdf(referral, language=getattr(request, "LANGUAGE_CODE", "sq"))
+    record(request, "export", referral, summary="referral form PDF")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    # The file name carries the reference number, never the person's name.
+    response["Content-Disposition"] = f'attachment; filename="{referral.reference}.pdf"'
+    return response

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import stats_views, views
+
+app_name = "registry"
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("people/new/", views.person_create, name="person_create"),
+    path("people/<int:pk>/", views.person_detail, name="person"),
+    path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),
+    path("people/<int:pk>/categories/new/", views.category_add, name="category_add"),
+    path("people/<int:pk>/assessments/new/", views.assessment_add, name="assessment_add"),
+    path("people/<int:pk>/household/", views.household_start, name="household_start"),
+    path("people/<int:pk>/merge/", views.merge, name="merge"),
+    path("households/<int:pk>/", views.household_detail, name="household"),
+    path("statistics/<slug:code>/", stats_views.statistics_staff, name="statistics"),
+]
