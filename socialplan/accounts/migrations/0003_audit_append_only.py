@@ -3,7 +3,8 @@
 The model already refuses them in Python; this stops a raw query, a bulk
 update or an admin with database access from rewriting the record too.
 (TRUNCATE, which test databases use to reset, is a separate privilege that
-a production role should not hold.)
+a production role should not hold.) The SQL holds no percent sign: Django
+passes it through the driver's parameter formatting.
 """
 
 from django.db import migrations
@@ -11,7 +12,7 @@ from django.db import migrations
 CREATE = """
 CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'audit events are append-only (% refused)', TG_OP;
+    RAISE EXCEPTION 'audit events are append-only' USING DETAIL = TG_OP || ' refused';
 END;
 $$ LANGUAGE plpgsql;
 DROP TRIGGER IF EXISTS audit_event_append_only ON accounts_auditevent;
