@@ -16,14 +16,20 @@ from socialplan.accounts.access import requires_two_factor
 from socialplan.accounts.models import Membership
 from socialplan.accounts.roles import ROLES, ensure_role
 from socialplan.directory.models import Organisation
+from socialplan.registry.models import Person
 from socialplan.territory.models import Municipality
 
 DEMO_USERS = [
-    # username, password, role, first name, last name (fictional people), organisation code
+    # username, password, role, first name, last name (fictional people), scope:
+    # an organisation code for a provider, a unit code for a unit administrator
     ("drejtori", "demo-drejtori-2025", "director", "Arta", "Demo", None),
     ("planifikimi", "demo-planifikimi-2025", "planner", "Besnik", "Demo", None),
+    ("njvrn", "demo-njvrn-2025", "njvrn", "Blerta", "Demo", None),
+    ("administratori", "demo-administratori-2025", "unit_admin", "Elira", "Demo", "sukth"),
     ("ofruesi", "demo-ofruesi-2025", "provider", "Drita", "Demo", "kryqi-i-kuq"),
 ]
+# A small synthetic population so the register and cases have something to show.
+DEMO_PEOPLE = 300
 # The demo accounts' TOTP secret: as public as their passwords. Add it to any
 # authenticator app, or print the current code with `manage.py demo_totp USERNAME`.
 DEMO_TOTP_SECRET = "DEMODEMODEMODEMODEMODEMODEMODEMO"
@@ -50,26 +56,29 @@ class Command(BaseCommand):
         call_command("load_needs", settings.DATA_DIR / "needs" / "durres.yaml")
         durres = Municipality.objects.get(code="durres")
         User = get_user_model()
-        for username, password, role, first, last, organisation_code in DEMO_USERS:
+        for username, password, role, first, last, scope in DEMO_USERS:
             user, created = User.objects.get_or_create(
                 username=username, defaults={"first_name": first, "last_name": last}
             )
             if created:
                 user.set_password(password)
             organisation = (
-                Organisation.objects.filter(municipality=durres, code=organisation_code).first()
-                if organisation_code
+                Organisation.objects.filter(municipality=durres, code=scope).first()
+                if role == "provider"
                 else None
             )
+            unit = durres.units.filter(code=scope).first() if role == "unit_admin" else None
             # Managers use the Django admin for the plan; providers work in the pages.
             user.is_staff = role in ROLES
             user.save()
             if role in ROLES:
                 user.groups.add(ensure_role(role))
             Membership.objects.get_or_create(
-                user=user, municipality=durres, role=role, organisation=organisation
+                user=user, municipality=durres, role=role, organisation=organisation, unit=unit
             )
             ensure_demo_device(user)
+        if not Person.objects.filter(municipality=durres, synthetic=True).exists():
+            call_command("generate_population", "durres", "--people", str(DEMO_PEOPLE))
         self.stdout.write("Demo logins (synthetic accounts, for trying the system only):")
         for username, password, role, *_ in DEMO_USERS:
             line = f"  {username} / {password}  ({role})"
