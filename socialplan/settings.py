@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "socialplan.needs",
     "socialplan.registry",
     "socialplan.cases",
+    "socialplan.emergency",
     "socialplan.accounts",
     "socialplan.portal",
     # Authentication hardening: TOTP second factor, lockout after failed logins.

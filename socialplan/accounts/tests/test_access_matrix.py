@@ -100,6 +100,17 @@ MATRIX = {
     # Until it accepts, the provider reads the referral on screen, not the printable form.
     "cases:referral_pdf": ("GET", ["referral"], CASE_SIDE),
     "audit": ("GET", [], {"auditor"}),
+    "emergency:events": ("GET", [], STAFF),  # each sees only the events they work on
+    "emergency:activate": ("GET", [], {"director", "njvrn"}),
+    "emergency:exercises": ("GET", [], {"director", "njvrn"}),
+    # The board shows counts; the lists name people.
+    "emergency:event": ("GET", ["event"], CASE_SIDE | {"unit_admin_other", "planner"}),
+    "emergency:step_done": ("POST", ["event", "step"], {"director", "njvrn"}),
+    "emergency:close": ("POST", ["event"], {"director", "njvrn"}),
+    "emergency:list": ("GET", ["event", "sukth"], CASE_SIDE),
+    "emergency:list_export": ("GET", ["event", "sukth", "pdf"], CASE_SIDE),
+    "emergency:respond": ("POST", ["event", "sukth"], CASE_SIDE),
+    "emergency:shelter_leave": ("POST", ["event", "stay"], CASE_SIDE),
     "login": ("GET", [], EVERYONE),
     "api:openapi-json": ("GET", [], EVERYONE),
     "api:openapi-view": ("GET", [], EVERYONE),
@@ -196,7 +207,17 @@ def world(durres_plan, django_user_model):
     referral = actions.refer(
         request=None, case=case, service=service, by=owner, purpose="kujdes ditor", consent=consent
     )
+    from django.core.management import call_command
+
     from socialplan.directory.hsds import export_dataset
+    from socialplan.emergency import actions as emergency
+
+    call_command("seed_emergency", "durres")
+    event = emergency.activate(
+        request=None, by=users["director"], municipality=durres, kind="flood", title="Përmbytje",
+        units=[sukth], coordinator=users["njvrn"],
+    )  # fmt: skip
+    stay = emergency.admit_to_shelter(request=None, by=users["njvrn"], event=event, person=person)
 
     hsds = export_dataset(durres)
     plan = durres_plan
@@ -214,6 +235,10 @@ def world(durres_plan, django_user_model):
         "case": case.pk,
         "consent": consent.pk,
         "referral": referral.pk,
+        "event": event.pk,
+        "step": event.steps.first().pk,
+        "sukth": sukth.pk,
+        "stay": stay.pk,
         "hsds_service": hsds["services"][0]["id"],
         "hsds_organisation": hsds["organizations"][0]["id"],
     }

@@ -54,6 +54,7 @@ class Command(BaseCommand):
         call_command("load_plan", settings.DATA_DIR / "plans" / "durres-2025-2028.yaml")
         call_command("load_directory", settings.DATA_DIR / "directory" / "durres.yaml")
         call_command("load_needs", settings.DATA_DIR / "needs" / "durres.yaml")
+        call_command("seed_emergency", "durres")
         durres = Municipality.objects.get(code="durres")
         User = get_user_model()
         for username, password, role, first, last, scope in DEMO_USERS:

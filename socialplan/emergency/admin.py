@@ -1,0 +1,49 @@
+from django.contrib import admin
+
+from .models import Event, Exercise, ListCriterion, Protocol, ProtocolContact, ProtocolStep
+
+
+class StepInline(admin.TabularInline):
+    model = ProtocolStep
+    extra = 1
+
+
+class ContactInline(admin.TabularInline):
+    model = ProtocolContact
+    extra = 1
+
+
+@admin.register(Protocol)
+class ProtocolAdmin(admin.ModelAdmin):
+    """A version used by an event is read-only: "Save as new" makes the next version."""
+
+    list_display = ["title", "version", "municipality", "current", "adopted_on"]
+    save_as = True
+    inlines = [StepInline, ContactInline]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.in_use:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.in_use:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(ListCriterion)
+class ListCriterionAdmin(admin.ModelAdmin):
+    list_display = ["label", "kind", "category", "domain", "active", "municipality"]
+    list_filter = ["municipality", "kind", "active"]
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "status", "started_at", "municipality"]
+    readonly_fields = ["protocol", "created_by"]
+
+
+@admin.register(Exercise)
+class ExerciseAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "date", "municipality"]
