@@ -1,4 +1,4 @@
-"""Time the plan pages and the API on the loaded Durrës plan.
+"""Time the public pages and the API on the loaded Durrës data.
 
 Run with `make bench` (uses the database in DATABASE_URL, default the demo
 SQLite file; run `make run` once first, or it loads the plan itself).
@@ -53,6 +53,11 @@ def main() -> None:
         "/territory/durres/",
         f"/api/v1/plans/{slug}",
         f"/api/v1/plans/{slug}/budget",
+        "/directory/?q=femije",
+        "/directory/coverage/durres/",
+        "/needs/durres/",
+        "/statistics/durres/",
+        "/api/v1/hsds/services?per_page=50",
     ]
     client = Client()
     print(f"{'url':45} {'median ms':>10} {'max ms':>8} {'queries':>8}")

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "socialplan.registry",
     "socialplan.cases",
     "socialplan.emergency",
+    "socialplan.monitoring",
     "socialplan.accounts",
     "socialplan.portal",
     # Authentication hardening: TOTP second factor, lockout after failed logins.
@@ -176,6 +177,14 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Uploaded evidence files: outside the static files, served only through views.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "/media/"
+# Refuse large uploads before they are read (evidence files are small documents).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 
 # Where the reviewed data files live (the plan, the territory).
 DATA_DIR = BASE_DIR / "data"
