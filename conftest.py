@@ -16,6 +16,7 @@ NEEDS_FILE = DATA / "needs" / "durres.yaml"
 def load_durres():
     """Load Durrës: territory, plan, directory and needs figures (each idempotent)."""
     from socialplan.directory.loader import load_directory_file
+    from socialplan.monitoring.loader import load_monitoring_file
     from socialplan.needs.loader import load_needs_file
     from socialplan.plan.loader import load_plan_file
     from socialplan.territory.loader import load_territory_file
@@ -24,6 +25,7 @@ def load_durres():
     plan = load_plan_file(PLAN_FILE).plan
     load_directory_file(DIRECTORY_FILE)
     load_needs_file(NEEDS_FILE)
+    load_monitoring_file(DATA / "monitoring" / "durres.yaml")
     return plan
 
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("registry/", include("socialplan.registry.urls")),
     path("cases/", include("socialplan.cases.urls")),
     path("emergency/", include("socialplan.emergency.urls")),
+    path("monitoring/", include("socialplan.monitoring.urls")),
     path("statistics/<slug:code>/", statistics_public, name="registry_public_statistics"),
     path("audit/", audit_search, name="audit"),
     path("accounts/login/", StaffLoginView.as_view(), name="login"),

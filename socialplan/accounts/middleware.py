@@ -24,6 +24,13 @@ PUBLIC_PATHS = [
         r"/directory/services/\d+/",
         r"/directory/organisations/\d+/",
         r"/directory/coverage/[-\w]+/",  # not .../staff/
+        r"/statistics/[-\w]+/",  # register counts, suppressed
+        r"/monitoring/[-\w]+/\d+/public/",  # the public monitoring dashboard
+        # Consultations hold groups and counts, no personal data (not .../new/).
+        r"/monitoring/[-\w]+/consultations/",
+        r"/monitoring/consultations/\d+/",
+        r"/monitoring/[-\w]+/published/",  # published annual reports
+        r"/monitoring/[-\w]+/\d+/v\d+/(report\.pdf|report\.docx)?",
     )
 ]
 # The JSON API is public for reading only.

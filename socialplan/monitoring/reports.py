@@ -24,6 +24,15 @@ class MeasureProgress:
     def done(self) -> int:
         return self.by_status.get(Status.DONE, 0)
 
+    @property
+    def counts(self) -> list[int]:
+        """Activities per status, in the order of ProgressReport.Status (for templates)."""
+        return [self.by_status.get(code, 0) for code in Status.values]
+
+    @property
+    def not_reported(self) -> int:
+        return self.by_status.get("none", 0)
+
 
 @dataclass
 class PriorityProgress:
@@ -40,6 +49,14 @@ class PriorityProgress:
     @property
     def activities(self) -> int:
         return sum(m.activities for m in self.measures)
+
+    @property
+    def counts(self) -> list[int]:
+        return [self.by_status.get(code, 0) for code in Status.values]
+
+    @property
+    def not_reported(self) -> int:
+        return self.by_status.get("none", 0)
 
 
 @dataclass
@@ -89,7 +106,8 @@ def activity_statuses(plan: Plan, year: int) -> dict[int, str]:
 def progress(plan: Plan, year: int) -> list[PriorityProgress]:
     statuses = activity_statuses(plan, year)
     activities = (
-        Activity.objects.filter(measure__objective__priority__plan=plan, parent__isnull=True)
+        # Leaves: a parent row (A 1.2) is reported through its sub-activities.
+        Activity.objects.filter(measure__objective__priority__plan=plan, children__isnull=True)
         .select_related("measure__objective__priority")
         .order_by(
             "measure__objective__priority__number",

@@ -27,7 +27,16 @@ class DeclaredTotalInline(admin.TabularInline):
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
-    list_display = ["title", "municipality", "period_start", "period_end"]
+    list_display = [
+        "title",
+        "slug",
+        "revision_number",
+        "council_decision",
+        "municipality",
+        "period_start",
+        "period_end",
+    ]
+    readonly_fields = ["revision_of", "revision_number", "revised_at", "revised_by"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [PriorityInline, DeclaredTotalInline]
 

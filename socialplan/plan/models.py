@@ -5,6 +5,7 @@ Every figure keeps the text the document printed and where it printed it
 "fixes" a number: the reconciliation (reconciliation.py) compares.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -27,15 +28,50 @@ class Plan(models.Model):
     source_lines = models.JSONField(default=dict, blank=True)
     # SHA-256 of the data file last loaded: loading the same file is a no-op.
     loaded_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # Revisions (revisions.py): the adopted baseline is version 0; each revision
+    # is a whole copy of the version it revised, so progress reported on a
+    # version keeps pointing at that version's activities.
+    revision_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="revisions",
+        verbose_name=_("revision of"),
+    )
+    revision_number = models.PositiveSmallIntegerField(
+        _("version"), default=0, help_text=_("0 for the adopted plan, 1, 2, … for its revisions.")
+    )
+    revision_reason = models.TextField(_("reason for the revision"), blank=True)
+    council_decision = models.CharField(
+        _("council decision"),
+        max_length=200,
+        blank=True,
+        help_text=_("e.g. “VKB nr. 45, datë 12.03.2027”"),
+    )
+    revised_at = models.DateTimeField(_("revised at"), null=True, blank=True)
+    revised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("revised by"),
+    )
 
     class Meta:
-        ordering = ["municipality", "-period_start"]
+        ordering = ["municipality", "-period_start", "revision_number"]
         verbose_name = _("plan")
         verbose_name_plural = _("plans")
         constraints = [
             models.CheckConstraint(
                 condition=Q(period_end__gte=models.F("period_start")), name="plan_period_ordered"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(revision_of__isnull=True, revision_number=0)
+                | Q(revision_of__isnull=False, revision_number__gt=0),
+                name="plan_revision_numbered",
+            ),
         ]
 
     def __str__(self):
@@ -47,6 +83,10 @@ class Plan(models.Model):
     @property
     def years(self) -> list[int]:
         return list(range(self.period_start.year, self.period_end.year + 1))
+
+    @property
+    def is_revision(self) -> bool:
+        return self.revision_of_id is not None
 
 
 class Priority(models.Model):

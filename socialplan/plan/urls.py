@@ -12,4 +12,7 @@ urlpatterns = [
     path("<slug:slug>/activities/<int:pk>/", views.activity_detail, name="activity"),
     path("<slug:slug>/budget/", views.budget, name="budget"),
     path("<slug:slug>/funding-needed/", views.funding, name="funding"),
+    path("<slug:slug>/versions/", views.versions, name="versions"),
+    path("<slug:slug>/revise/", views.revise, name="revise"),
+    path("<slug:slug>/diff/<slug:other_slug>/", views.plan_diff, name="diff"),
 ]

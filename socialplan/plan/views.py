@@ -1,13 +1,30 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
+from socialplan.accounts.access import manages_municipality
+
+from .forms import RevisionForm
 from .models import Measure, Objective, Plan, Priority
 from .reconciliation import reconcile
 from .reports import activities_queryset, amounts_of, funding_needed, priority_tree
+from .revisions import baseline_of, create_revision, diff, versions_of
 
 
 def _plan(slug: str) -> Plan:
-    return get_object_or_404(Plan.objects.select_related("municipality"), slug=slug)
+    return get_object_or_404(Plan.objects.select_related("municipality", "revision_of"), slug=slug)
+
+
+def _managed_plan(user, slug: str) -> Plan:
+    """The plan, for a director or planner of its municipality: 404 if absent, 403 if not."""
+    plan = _plan(slug)
+    if not manages_municipality(user, plan.municipality_id):
+        raise PermissionDenied
+    return plan
 
 
 def plan_list(request):
@@ -22,7 +39,16 @@ def overview(request, slug):
         p.number: p for p in plan.priorities.annotate(measure_count=Count("objectives__measures"))
     }
     rows = [(priorities[s.priority], s) for s in report.priorities]
-    return render(request, "plan/overview.html", {"plan": plan, "report": report, "rows": rows})
+    return render(
+        request,
+        "plan/overview.html",
+        {
+            "plan": plan,
+            "report": report,
+            "rows": rows,
+            "can_revise": manages_municipality(request.user, plan.municipality_id),
+        },
+    )
 
 
 def priority_detail(request, slug, number):
@@ -93,3 +119,46 @@ def budget(request, slug):
 def funding(request, slug):
     plan = _plan(slug)
     return render(request, "plan/funding.html", {"plan": plan, "report": funding_needed(plan)})
+
+
+def versions(request, slug):
+    plan = _plan(slug)
+    return render(
+        request,
+        "plan/versions.html",
+        {
+            "plan": plan,
+            "versions": versions_of(plan),
+            "can_revise": manages_municipality(request.user, plan.municipality_id),
+        },
+    )
+
+
+@login_required
+def revise(request, slug):
+    plan = _managed_plan(request.user, slug)
+    form = RevisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        revision = create_revision(
+            request=request,
+            plan=plan,
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+            council_decision=form.cleaned_data["council_decision"],
+        )
+        messages.success(
+            request,
+            _("Version %(n)s created. Edit its content in the administration.")
+            % {"n": revision.revision_number},
+        )
+        return redirect(revision)
+    return render(request, "plan/revise.html", {"plan": plan, "form": form})
+
+
+def plan_diff(request, slug, other_slug):
+    plan = _plan(slug)
+    other = _plan(other_slug)
+    # Only versions of the same adopted plan compare meaningfully.
+    if baseline_of(plan).pk != baseline_of(other).pk:
+        raise Http404
+    return render(request, "plan/diff.html", {"plan": plan, "diff": diff(plan, other)})

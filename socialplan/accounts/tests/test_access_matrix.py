@@ -40,6 +40,22 @@ EVERYONE = set(ROLES)
 # Who sees Mira's file and her case: the owner, the municipality-wide roles.
 CASE_SIDE = {"director", "njvrn", "unit_admin_same", "child_protection", "dv_coordinator"}
 MANAGERS = {"director", "planner"}
+DIRECTORATE = {"director", "planner", "njvrn"}
+REPORTERS = DIRECTORATE | {
+    "unit_admin_same",
+    "unit_admin_other",
+    "provider_receiving",
+    "provider_other",
+}
+READ_ALL_REPORTS = {
+    "director",
+    "planner",
+    "njvrn",
+    "child_protection",
+    "dv_coordinator",
+    "auditor",
+    "national",
+}
 
 # route name -> (method, url arguments from the scenario, roles allowed)
 MATRIX = {
@@ -52,6 +68,14 @@ MATRIX = {
     "plan:activity": ("GET", ["plan", "activity"], EVERYONE),
     "plan:budget": ("GET", ["plan"], EVERYONE),
     "plan:funding": ("GET", ["plan"], EVERYONE),
+    "plan:versions": ("GET", ["plan"], EVERYONE),
+    "plan:diff": ("GET", ["plan", "plan"], EVERYONE),
+    "plan:revise": ("GET", ["plan"], MANAGERS),
+    "monitoring:consultations": ("GET", ["plan"], EVERYONE),
+    "monitoring:consultation": ("GET", ["consultation"], EVERYONE),
+    "monitoring:consultation_create": ("GET", ["plan"], MANAGERS),
+    "monitoring:recommendation_add": ("POST", ["consultation"], MANAGERS),
+    "monitoring:recommendation_decide": ("POST", ["recommendation"], MANAGERS),
     "territory:municipality": ("GET", ["durres"], EVERYONE),
     "needs:figures": ("GET", ["durres"], EVERYONE),
     "registry_public_statistics": ("GET", ["durres"], EVERYONE),
@@ -100,6 +124,23 @@ MATRIX = {
     # Until it accepts, the provider reads the referral on screen, not the printable form.
     "cases:referral_pdf": ("GET", ["referral"], CASE_SIDE),
     "audit": ("GET", [], {"auditor"}),
+    "monitoring:dashboard": ("GET", ["plan", 2026], STAFF),
+    "monitoring:dashboard_public": ("GET", ["plan", 2026], EVERYONE),
+    "monitoring:reports": ("GET", ["plan", 2026], STAFF),
+    "monitoring:report_create": ("GET", ["plan", 2026, "activity"], REPORTERS),
+    # The world's progress report: a draft by the receiving provider.
+    "monitoring:report": ("GET", ["progress"], READ_ALL_REPORTS | {"provider_receiving"}),
+    "monitoring:report_edit": ("GET", ["progress"], DIRECTORATE | {"provider_receiving"}),
+    "monitoring:report_submit": ("POST", ["progress"], DIRECTORATE | {"provider_receiving"}),
+    "monitoring:evidence_upload": ("POST", ["progress"], DIRECTORATE | {"provider_receiving"}),
+    "monitoring:report_approve": ("POST", ["progress"], MANAGERS),
+    "monitoring:report_return": ("POST", ["progress"], MANAGERS),
+    "monitoring:report_reopen": ("POST", ["progress"], {"director"}),
+    "monitoring:annual_preview": ("GET", ["plan", 2026], MANAGERS),
+    "monitoring:annual_preview_pdf": ("GET", ["plan", 2026], MANAGERS),
+    "monitoring:annual_preview_docx": ("GET", ["plan", 2026], MANAGERS),
+    "monitoring:annual_publish": ("POST", ["plan", 2026], MANAGERS),
+    "monitoring:published_list": ("GET", ["plan"], EVERYONE),
     "emergency:events": ("GET", [], STAFF),  # each sees only the events they work on
     "emergency:activate": ("GET", [], {"director", "njvrn"}),
     "emergency:exercises": ("GET", [], {"director", "njvrn"}),
@@ -133,6 +174,10 @@ ELSEWHERE = {
     "accounts:two_factor_setup": "socialplan/accounts/tests/test_auth.py",
     "accounts:two_factor_verify": "socialplan/accounts/tests/test_auth.py",
     "api:api-root": "ninja's index of the API, public",
+    "monitoring:evidence": "its report's access; socialplan/monitoring/tests/test_progress.py",
+    "monitoring:published": "public permalink; socialplan/monitoring/tests/test_annual.py",
+    "monitoring:published_pdf": "public permalink; socialplan/monitoring/tests/test_annual.py",
+    "monitoring:published_docx": "public permalink; socialplan/monitoring/tests/test_annual.py",
 }
 
 
@@ -218,8 +263,24 @@ def world(durres_plan, django_user_model):
         units=[sukth], coordinator=users["njvrn"],
     )  # fmt: skip
     stay = emergency.admit_to_shelter(request=None, by=users["njvrn"], event=event, person=person)
+    from socialplan.monitoring.models import ProgressReport
+
+    plan_activity = (
+        durres_plan.priorities.get(number=1).objectives.get().measures.first().activities.first()
+    )
+    progress = ProgressReport.objects.create(
+        plan=durres_plan, activity=plan_activity, year=2026, organisation=service.organisation,
+        status="on_track", created_by=users["provider_receiving"],
+    )  # fmt: skip
 
     hsds = export_dataset(durres)
+    from socialplan.monitoring.models import Consultation, Recommendation
+
+    consultation = Consultation.objects.create(
+        plan=durres_plan, date=datetime.date(2026, 3, 12), kind="public", unit=sukth,
+        participants={"OJF": 6}, recorded_by=users["planner"],
+    )  # fmt: skip
+    recommendation = Recommendation.objects.create(consultation=consultation, text="Më shumë")
     plan = durres_plan
     measure = plan.priorities.get(number=1).objectives.get().measures.first()
     objects = {
@@ -236,9 +297,12 @@ def world(durres_plan, django_user_model):
         "consent": consent.pk,
         "referral": referral.pk,
         "event": event.pk,
+        "progress": progress.pk,
         "step": event.steps.first().pk,
         "sukth": sukth.pk,
         "stay": stay.pk,
+        "consultation": consultation.pk,
+        "recommendation": recommendation.pk,
         "hsds_service": hsds["services"][0]["id"],
         "hsds_organisation": hsds["organizations"][0]["id"],
     }

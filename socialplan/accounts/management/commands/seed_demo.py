@@ -55,6 +55,7 @@ class Command(BaseCommand):
         call_command("load_directory", settings.DATA_DIR / "directory" / "durres.yaml")
         call_command("load_needs", settings.DATA_DIR / "needs" / "durres.yaml")
         call_command("seed_emergency", "durres")
+        call_command("load_monitoring", settings.DATA_DIR / "monitoring" / "durres.yaml")
         durres = Municipality.objects.get(code="durres")
         User = get_user_model()
         for username, password, role, first, last, scope in DEMO_USERS:
