@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from socialplan.accounts.audit import record
@@ -37,7 +38,9 @@ from .forms import (
 )
 from .models import Case, Consent, Referral
 
-STALE = "Someone else changed this case after you opened it. Nothing was saved: reload the page."
+STALE = gettext_lazy(
+    "Someone else changed this case after you opened it. Nothing was saved: reload the page."
+)
 
 
 def _case_list(cases):
@@ -149,9 +152,17 @@ def case_detail(request, pk):
 
 
 def _post_case(request, pk):
-    if request.method != "POST":
-        raise Http404
     return get_case_for_user(request.user, pk, write=True)
+
+
+def _change_case(request, case, change) -> None:
+    """Run a change of the case; a stale page or a refused step becomes a message."""
+    try:
+        change()
+    except actions.StaleCase:
+        messages.error(request, STALE)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
 
 
 @login_required
@@ -160,19 +171,19 @@ def case_move(request, pk):
     case = _post_case(request, pk)
     form = MoveForm(request.POST, case=case)
     if form.is_valid():
-        try:
-            actions.move_case(
+        data = form.cleaned_data
+        _change_case(
+            request,
+            case,
+            lambda: actions.move_case(
                 request=request,
                 case=case,
-                to=form.cleaned_data["to"],
+                to=data["to"],
                 by=request.user,
-                note=form.cleaned_data["note"],
-                expected_version=form.cleaned_data["version"],
-            )
-        except actions.StaleCase:
-            messages.error(request, _(STALE))
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+                note=data["note"],
+                expected_version=data["version"],
+            ),
+        )
     else:
         messages.error(request, _("That step is not possible now."))
     return redirect(case)
@@ -184,18 +195,18 @@ def case_reopen(request, pk):
     case = _post_case(request, pk)
     form = ReopenForm(request.POST)
     if form.is_valid():
-        try:
-            actions.reopen_case(
+        data = form.cleaned_data
+        _change_case(
+            request,
+            case,
+            lambda: actions.reopen_case(
                 request=request,
                 case=case,
                 by=request.user,
-                reason=form.cleaned_data["reason"],
-                expected_version=form.cleaned_data["version"],
-            )
-        except actions.StaleCase:
-            messages.error(request, _(STALE))
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+                reason=data["reason"],
+                expected_version=data["version"],
+            ),
+        )
     else:
         messages.error(request, _("Say why the case is reopened."))
     return redirect(case)

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from socialplan.accounts.audit import record
@@ -26,7 +27,7 @@ from .indicators import indicator_rows
 from .models import Evidence, ProgressReport
 from .reports import budget_execution, progress
 
-STALE = _(
+STALE = gettext_lazy(
     "Someone else changed this report after you opened it. Nothing was saved: reload the page."
 )
 # Computed indicators that count people: shown to the public only from 5 up.
