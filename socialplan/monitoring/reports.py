@@ -202,3 +202,28 @@ def annual_report(plan: Plan, year: int) -> AnnualReportData:
         ),
         gaps=gaps,
     )
+
+
+def reports_by_reporter(plan: Plan, year: int) -> list[tuple[str, Counter]]:
+    """Approved reports of the year by who reported (a unit, a provider, the directorate)."""
+    rows: dict[str, Counter] = {}
+    for report in ProgressReport.objects.filter(
+        plan=plan, year=year, state=ProgressReport.State.APPROVED
+    ).select_related("organisation", "unit"):
+        rows.setdefault(report.reporter, Counter())[report.status] += 1
+    return sorted(rows.items())
+
+
+def services_by_funding(plan: Plan) -> list[tuple[str, int, float]]:
+    """The diagnosis' financing figure (Figure 9 in Durrës), from the directory:
+    active services by how they are funded, with their share."""
+    from socialplan.directory.models import Funding, Service
+
+    counts = Counter(
+        Service.objects.filter(municipality=plan.municipality)
+        .exclude(status=Service.Status.CLOSED)
+        .values_list("funding", flat=True)
+    )
+    total = sum(counts.values()) or 1
+    labels = dict(Funding.choices)
+    return [(labels[code], n, n / total) for code, n in counts.most_common()]

@@ -25,7 +25,7 @@ from .access import (
 from .forms import EvidenceForm, ProgressForm, ReasonForm
 from .indicators import indicator_rows
 from .models import Evidence, ProgressReport
-from .reports import budget_execution, progress
+from .reports import budget_execution, progress, reports_by_reporter, services_by_funding
 
 STALE = gettext_lazy(
     "Someone else changed this report after you opened it. Nothing was saved: reload the page."
@@ -40,6 +40,7 @@ def _plan(slug) -> Plan:
 
 def _dashboard_context(plan, year, *, public):
     rows = progress(plan, year)
+    funding = services_by_funding(plan)
     budget = budget_execution(plan, year)
     indicators = indicator_rows(plan, year)
     if public:
@@ -72,6 +73,15 @@ def _dashboard_context(plan, year, *, public):
         "budget_chart": budget_chart,
         "public": public,
         "statuses": ProgressReport.Status.choices,
+        "by_reporter": [
+            (name, [c.get(code, 0) for code in ProgressReport.Status.values])
+            for name, c in reports_by_reporter(plan, year)
+        ],
+        "funding": funding,
+        "funding_chart": bar_chart(
+            [(label, n) for label, n, _share in funding],
+            title=_("Active services by funding"),
+        ),
     }
 
 
