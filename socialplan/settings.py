@@ -188,6 +188,8 @@ MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 
 # Where the reviewed data files live (the plan, the territory).
 DATA_DIR = BASE_DIR / "data"
+# The official HSDS 3.0 schemas that exports are validated against and imports read.
+HSDS_SCHEMA_DIR = Path(os.environ.get("HSDS_SCHEMA_DIR", DATA_DIR / "hsds-3.0"))
 
 LOGGING = {
     "version": 1,

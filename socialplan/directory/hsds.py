@@ -49,16 +49,16 @@ from .models import Category, Funding, Organisation, Service, ServiceType
 
 
 def hsds_folder() -> Path:
-    """The official HSDS 3.0 folder, shared next to the repository and never vendored."""
-    folder = Path(settings.BASE_DIR).parent / "shared" / "hsds-3.0"
+    """The official HSDS 3.0 schemas (data/hsds-3.0, a copy of Open Referral's, CC BY-SA)."""
+    folder = Path(settings.HSDS_SCHEMA_DIR)
     if (
         not (folder / "schema" / "service.json").is_file()
         or not (folder / "datapackage.json").is_file()
     ):
         raise ImproperlyConfigured(
             f"The HSDS 3.0 schemas are not at {folder} (expected schema/*.json and "
-            "datapackage.json there): put the official Open Referral HSDS 3.0 folder next "
-            "to the repository; HSDS exports and imports cannot run without it."
+            "datapackage.json there): set HSDS_SCHEMA_DIR to the official Open Referral "
+            "HSDS 3.0 folder; HSDS exports and imports cannot run without it."
         )
     return folder
 
