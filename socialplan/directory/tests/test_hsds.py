@@ -483,7 +483,7 @@ def test_a_malformed_csv_package_is_refused_and_writes_nothing(
 
 
 def test_missing_schema_folder_is_a_clear_error(settings, tmp_path):
-    settings.BASE_DIR = tmp_path / "repo"
+    settings.HSDS_SCHEMA_DIR = tmp_path / "nowhere"
     with pytest.raises(ImproperlyConfigured, match="HSDS 3.0 schemas are not at"):
         validate_object("service", {})
 
