@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from socialplan.accounts.access import requires_two_factor
 from socialplan.accounts.models import Membership
 from socialplan.accounts.roles import ROLES, ensure_role
+from socialplan.cases.models import Case
 from socialplan.directory.models import Organisation
 from socialplan.registry.models import Person
 from socialplan.territory.models import Municipality
@@ -81,6 +82,15 @@ class Command(BaseCommand):
             ensure_demo_device(user)
         if not Person.objects.filter(municipality=durres, synthetic=True).exists():
             call_command("generate_population", "durres", "--people", str(DEMO_PEOPLE))
+            # Hand the generated Sukth and NJVRN caseloads to the demo logins, so
+            # "My cases" has something to show.
+            for generated, login in (
+                ("demo.admin.sukth", "administratori"),
+                ("demo.njvrn", "njvrn"),
+            ):
+                Case.objects.filter(owner__username=generated).update(
+                    owner=User.objects.get(username=login)
+                )
         self.stdout.write("Demo logins (synthetic accounts, for trying the system only):")
         for username, password, role, *_ in DEMO_USERS:
             line = f"  {username} / {password}  ({role})"
