@@ -192,6 +192,8 @@ def test_pages_and_access(durres_plan, a122, provider, planner, client, verified
     assert report.state == "approved"
     page = client.get(reverse("monitoring:dashboard", args=[SLUG, 2026]))
     assert page.status_code == 200 and "<svg" in page.content.decode()
+    head = page.content.decode().split("</title>")[0]
+    assert "<h2>" not in head and "<svg" not in head  # the page title is text only
     assert [name for name, _counts in page.context["by_reporter"]] == [report.organisation.name]
     # Figure 9 of the diagnosis, regenerated from the directory: services by funding.
     assert sum(n for _label, n, _share in page.context["funding"]) == 34
