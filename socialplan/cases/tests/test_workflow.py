@@ -20,6 +20,19 @@ def _open_planned_case(person, by):
     return case
 
 
+def _referred_with_consent(person, by, service):
+    """A planned case of `person`, consent for `service`'s organisation, and the referral."""
+    case = _open_planned_case(person, by)
+    consent = actions.record_consent(
+        request=None, case=case, by=by, recipient=service.organisation, purpose="x",
+        given_on=datetime.date.today(),
+    )  # fmt: skip
+    referral = actions.refer(
+        request=None, case=case, service=service, by=by, purpose="x", consent=consent
+    )
+    return case, consent, referral
+
+
 def test_register_assess_refer_accept(login, sukth_admin, provider_worker, day_centre, sukth):
     client = login(sukth_admin)
     response = client.post(
@@ -162,14 +175,7 @@ def test_consent_for_another_recipient_does_not_count(
 
 
 def test_withdrawing_consent_withdraws_unanswered_referrals(family_member, sukth_admin, day_centre):
-    case = _open_planned_case(family_member, sukth_admin)
-    consent = actions.record_consent(
-        request=None, case=case, by=sukth_admin, recipient=day_centre.organisation, purpose="x",
-        given_on=datetime.date.today(),
-    )  # fmt: skip
-    referral = actions.refer(
-        request=None, case=case, service=day_centre, by=sukth_admin, purpose="x", consent=consent
-    )
+    case, consent, referral = _referred_with_consent(family_member, sukth_admin, day_centre)
     actions.withdraw_consent(
         request=None, consent=consent, by=sukth_admin, on=datetime.date.today()
     )
@@ -180,14 +186,7 @@ def test_withdrawing_consent_withdraws_unanswered_referrals(family_member, sukth
 def test_decline_returns_the_case_to_its_plan(
     family_member, sukth_admin, provider_worker, day_centre
 ):
-    case = _open_planned_case(family_member, sukth_admin)
-    consent = actions.record_consent(
-        request=None, case=case, by=sukth_admin, recipient=day_centre.organisation, purpose="x",
-        given_on=datetime.date.today(),
-    )  # fmt: skip
-    referral = actions.refer(
-        request=None, case=case, service=day_centre, by=sukth_admin, purpose="x", consent=consent
-    )
+    case, consent, referral = _referred_with_consent(family_member, sukth_admin, day_centre)
     with pytest.raises(ValidationError):
         actions.decline_referral(request=None, referral=referral, by=provider_worker, reason=" ")
     actions.decline_referral(request=None, referral=referral, by=provider_worker, reason="Pa vend")
@@ -196,14 +195,7 @@ def test_decline_returns_the_case_to_its_plan(
 
 
 def test_only_one_of_two_answers_wins(family_member, sukth_admin, provider_worker, day_centre):
-    case = _open_planned_case(family_member, sukth_admin)
-    consent = actions.record_consent(
-        request=None, case=case, by=sukth_admin, recipient=day_centre.organisation, purpose="x",
-        given_on=datetime.date.today(),
-    )  # fmt: skip
-    referral = actions.refer(
-        request=None, case=case, service=day_centre, by=sukth_admin, purpose="x", consent=consent
-    )
+    case, consent, referral = _referred_with_consent(family_member, sukth_admin, day_centre)
     stale_copy = Referral.objects.get(pk=referral.pk)
     actions.accept_referral(request=None, referral=referral, by=provider_worker)
     with pytest.raises(actions.AlreadyAnswered):
@@ -257,14 +249,7 @@ def test_deadlines_and_overdue_lists(login, family_member, sukth_admin, njvrn_wo
 
 
 def test_referral_pdf_names_no_categories(login, family_member, sukth_admin, day_centre):
-    case = _open_planned_case(family_member, sukth_admin)
-    consent = actions.record_consent(
-        request=None, case=case, by=sukth_admin, recipient=day_centre.organisation, purpose="x",
-        given_on=datetime.date.today(),
-    )  # fmt: skip
-    referral = actions.refer(
-        request=None, case=case, service=day_centre, by=sukth_admin, purpose="x", consent=consent
-    )
+    case, consent, referral = _referred_with_consent(family_member, sukth_admin, day_centre)
     response = login(sukth_admin).get(reverse("cases:referral_pdf", args=[referral.pk]))
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     assert referral.reference in response["Content-Disposition"]
