@@ -8,14 +8,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-# A cell that starts with one of these is a formula to Excel: we write it as text.
-FORMULA_START = ("=", "+", "-", "@")
-
-
-def safe_cell(value):
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+from socialplan.uploads import safe_cell
 
 
 def _columns():
