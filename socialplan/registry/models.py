@@ -193,3 +193,26 @@ class Assessment(models.Model):
     def need_rows(self):
         levels = dict(self.LEVELS)
         return [(label, levels.get(self.needs.get(code, 0))) for code, label in self.DOMAINS]
+
+
+class ImportBatch(models.Model):
+    """An uploaded list waiting for review. Its rows are personal data: they are
+    deleted once the import is confirmed or abandoned (see imports.py)."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    file_name = models.CharField(max_length=200)
+    headers = models.JSONField(default=list)
+    rows = models.JSONField(default=list)
+    mapping = models.JSONField(default=dict)
+    category_code = models.CharField(max_length=40, blank=True)
+    category_source = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.file_name} ({len(self.rows)} rows)"

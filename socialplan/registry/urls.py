@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import stats_views, views
+from . import import_views, stats_views, views
 
 app_name = "registry"
 urlpatterns = [
@@ -14,4 +14,9 @@ urlpatterns = [
     path("people/<int:pk>/merge/", views.merge, name="merge"),
     path("households/<int:pk>/", views.household_detail, name="household"),
     path("statistics/<slug:code>/", stats_views.statistics_staff, name="statistics"),
+    path("import/", import_views.upload, name="import"),
+    path("import/<int:pk>/columns/", import_views.mapping, name="import_mapping"),
+    path("import/<int:pk>/review/", import_views.review, name="import_review"),
+    path("import/<int:pk>/confirm/", import_views.confirm, name="import_confirm"),
+    path("import/<int:pk>/abandon/", import_views.abandon, name="import_abandon"),
 ]

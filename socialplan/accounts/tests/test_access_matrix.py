@@ -98,6 +98,7 @@ MATRIX = {
     "registry:household_start": ("POST", ["person"], CASE_SIDE),
     "registry:merge": ("GET", ["person"], CASE_SIDE - {"unit_admin_same"}),
     "registry:household": ("GET", ["household"], CASE_SIDE),
+    "registry:import": ("GET", [], CASE_SIDE | {"unit_admin_other"}),
     "registry:statistics": (
         "GET",
         ["durres"],
@@ -174,6 +175,10 @@ ELSEWHERE = {
     "accounts:two_factor_setup": "socialplan/accounts/tests/test_auth.py",
     "accounts:two_factor_verify": "socialplan/accounts/tests/test_auth.py",
     "api:api-root": "ninja's index of the API, public",
+    "registry:import_mapping": "only the uploader; socialplan/registry/tests/test_list_import.py",
+    "registry:import_review": "only the uploader; socialplan/registry/tests/test_list_import.py",
+    "registry:import_confirm": "only the uploader; socialplan/registry/tests/test_list_import.py",
+    "registry:import_abandon": "only the uploader; socialplan/registry/tests/test_list_import.py",
     "monitoring:evidence": "its report's access; socialplan/monitoring/tests/test_progress.py",
     "monitoring:published": "public permalink; socialplan/monitoring/tests/test_annual.py",
     "monitoring:published_pdf": "public permalink; socialplan/monitoring/tests/test_annual.py",

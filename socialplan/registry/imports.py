@@ -1,0 +1,216 @@
+"""Importing a list of people (e.g. economic-aid families) into the register.
+
+Three steps, nothing written before the last: upload (the file is read with
+socialplan.uploads and kept as rows in an ImportBatch), mapping (which column
+is which field, guessed from the headers), review (every row checked; errors
+block the import, duplicates against the register or within the file are
+shown and skipped). Confirming writes people, households and the category in
+one transaction, then deletes the batch's rows.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from socialplan.accounts.audit import record
+from socialplan.directory.models import Category, fold
+
+from .duplicates import find_duplicates
+from .models import Household, ImportBatch, Person, PersonCategory
+
+# Register fields a column can feed, and header words that suggest them.
+FIELDS = [
+    ("first_name", gettext_lazy("First name"), ["emri", "emer", "first name", "name"]),
+    ("last_name", gettext_lazy("Last name"), ["mbiemri", "mbiemer", "last name", "surname"]),
+    ("fathers_name", gettext_lazy("Father's name"), ["atesia", "father"]),
+    ("sex", gettext_lazy("Sex"), ["gjinia", "seksi", "sex", "gender"]),
+    ("date_of_birth", gettext_lazy("Date of birth"), ["datelindja", "lindja", "birth", "dob"]),
+    ("national_id", gettext_lazy("National ID"), ["nr personal", "numri personal", "id", "nid"]),
+    ("unit", gettext_lazy("Administrative unit"), ["njesia", "unit", "njesi"]),
+    ("address", gettext_lazy("Address"), ["adresa", "address"]),
+    ("phone", gettext_lazy("Phone"), ["telefon", "tel", "phone", "cel"]),
+    ("household", gettext_lazy("Household (same value = same household)"),
+     ["familja", "kodi i familjes", "household", "family"]),
+    ("relationship", gettext_lazy("Relationship to the head"), ["lidhja", "relationship"]),
+]  # fmt: skip
+LABELS = {code: label for code, label, _words in FIELDS}
+REQUIRED = {"first_name", "last_name", "sex", "date_of_birth", "unit"}
+RELATIONSHIPS = {
+    "kryefamiljar": "head", "head": "head", "bashkeshort": "spouse", "bashkeshorte": "spouse",
+    "spouse": "spouse", "femije": "child", "djale": "child", "vajze": "child", "child": "child",
+    "prind": "parent", "parent": "parent", "vella": "sibling", "motra": "sibling",
+    "sibling": "sibling", "nip": "grandchild", "mbese": "grandchild", "grandchild": "grandchild",
+}  # fmt: skip
+
+
+def guess_mapping(headers: list[str]) -> dict[str, int]:
+    mapping = {}
+    for code, _label, words in FIELDS:
+        for index, header in enumerate(headers):
+            folded = re.sub(r"\s+", " ", re.sub(r"[^a-z ]", " ", fold(header))).strip()
+            if folded and any(folded == w or folded.startswith(w + " ") for w in words):
+                mapping.setdefault(code, index)
+    return mapping
+
+
+def start_batch(*, user, municipality, sheet) -> ImportBatch:
+    if len(sheet.rows) < 2:
+        raise ValueError(_("The file has a header row but no people."))
+    headers, *rows = sheet.rows
+    width = len(headers)
+    return ImportBatch.objects.create(
+        municipality=municipality,
+        created_by=user,
+        file_name=sheet.name[-200:],
+        headers=headers,
+        rows=[(row + [""] * width)[:width] for row in rows if any(row)],
+    )
+
+
+@dataclass
+class ReviewRow:
+    number: int  # the row's number in the file (the header is row 1)
+    data: dict
+    errors: list[str] = field(default_factory=list)
+    duplicate_of: list = field(default_factory=list)  # people already in the register
+    duplicate_in_file: int | None = None  # an earlier row of the file
+
+    @property
+    def importable(self) -> bool:
+        return not self.errors and not self.duplicate_of and self.duplicate_in_file is None
+
+
+def _date(text: str) -> datetime.date | None:
+    for pattern in ("%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%d-%m-%Y", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _sex(text: str) -> str | None:
+    value = fold(text)
+    if value in ("f", "femer", "female", "grua", "vajze"):
+        return "F"
+    if value in ("m", "mashkull", "male", "burre", "djale"):
+        return "M"
+    return None
+
+
+def review(batch: ImportBatch, units) -> list[ReviewRow]:
+    """Check every row against the register and the rest of the file; writes nothing."""
+    by_name = {}
+    for unit in units:
+        for name in [unit.code, unit.name, *unit.aliases]:
+            by_name[fold(name)] = unit
+    today = timezone.localdate()
+    rows, seen_ids, seen_people = [], {}, {}
+    for offset, raw in enumerate(batch.rows):
+        number = offset + 2
+        value = {
+            code: raw[i] if i is not None and i < len(raw) else ""
+            for code, i in batch.mapping.items()
+        }
+        row = ReviewRow(number, value)
+        for code, _label, _words in FIELDS:
+            if code in REQUIRED and not value.get(code):
+                row.errors.append(_("column for “%(f)s” is empty") % {"f": LABELS[code]})
+        born = _date(value.get("date_of_birth", "")) if value.get("date_of_birth") else None
+        if value.get("date_of_birth") and (born is None or born > today or born.year < 1900):
+            row.errors.append(
+                _("“%(v)s” is not a date of birth (day/month/year)") % {"v": value["date_of_birth"]}
+            )
+        sex = _sex(value.get("sex", "")) if value.get("sex") else None
+        if value.get("sex") and sex is None:
+            row.errors.append(_("“%(v)s” is not a sex (F or M)") % {"v": value["sex"]})
+        unit = by_name.get(fold(value.get("unit", ""))) if value.get("unit") else None
+        if value.get("unit") and unit is None:
+            row.errors.append(_("“%(v)s” is not one of your units") % {"v": value["unit"]})
+        national_id = value.get("national_id", "").strip().upper() or None
+        if national_id and not re.fullmatch(r"[A-Z0-9]{6,20}", national_id):
+            row.errors.append(_("“%(v)s” is not a national ID") % {"v": value["national_id"]})
+        row.data.update(
+            {"born": born, "sex_code": sex, "unit_obj": unit, "national_id": national_id}
+        )
+        if not row.errors:
+            key = (fold(value["first_name"] + " " + value["last_name"]), born)
+            earlier = seen_ids.get(national_id) if national_id else None
+            earlier = earlier or seen_people.get(key)
+            if earlier:
+                row.duplicate_in_file = earlier
+            else:
+                if national_id:
+                    seen_ids[national_id] = number
+                seen_people[key] = number
+                row.duplicate_of = [
+                    p for p, _reason in find_duplicates(
+                        municipality=batch.municipality, first_name=value["first_name"],
+                        last_name=value["last_name"], date_of_birth=born, national_id=national_id,
+                    )
+                ]  # fmt: skip
+        rows.append(row)
+    return rows
+
+
+@transaction.atomic
+def confirm(*, request, batch: ImportBatch, units) -> int:
+    """Write every importable row; refuse the whole import if any row has an error."""
+    rows = review(batch, units)
+    if any(r.errors for r in rows):
+        raise ValueError(_("Some rows have errors: correct the file and upload it again."))
+    category = Category.objects.filter(code=batch.category_code).first()
+    households: dict[str, Household] = {}
+    created = 0
+    for row in rows:
+        if not row.importable:
+            continue
+        data = row.data
+        household = None
+        if data.get("household"):
+            household = households.get(data["household"])
+            if household is None:
+                household = Household.objects.create(
+                    municipality=batch.municipality,
+                    unit=data["unit_obj"],
+                    address=data.get("address", ""),
+                )
+                households[data["household"]] = household
+        person = Person.objects.create(
+            municipality=batch.municipality,
+            unit=data["unit_obj"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            fathers_name=data.get("fathers_name", ""),
+            sex=data["sex_code"],
+            date_of_birth=data["born"],
+            national_id=data["national_id"],
+            address=data.get("address", ""),
+            phone=data.get("phone", ""),
+            household=household,
+            relationship=RELATIONSHIPS.get(fold(data.get("relationship", "")), "")
+            if household
+            else "",
+            created_by=batch.created_by,
+        )
+        if category is not None:
+            PersonCategory.objects.create(
+                person=person,
+                category=category,
+                start_date=timezone.localdate(),
+                source=batch.category_source or batch.file_name,
+                recorded_by=batch.created_by,
+            )
+        created += 1
+    skipped = len(rows) - created
+    record(
+        request, "import", batch, summary=f"register import: {created} people, {skipped} skipped"
+    )
+    # The rows were personal data kept only for the review.
+    batch.delete()
+    return created
