@@ -17,7 +17,7 @@ PUBLIC_PATHS = [
     re.compile(pattern)
     for pattern in (
         r"/",  # portal home
-        r"/plans/.*",
+        r"/plans/(?!import/).*",  # not the import of a plan from Excel
         r"/territory/[-\w]+/",
         r"/needs/[-\w]+/",
         r"/directory/",
@@ -31,6 +31,9 @@ PUBLIC_PATHS = [
         r"/monitoring/consultations/\d+/",
         r"/monitoring/[-\w]+/published/",  # published annual reports
         r"/monitoring/[-\w]+/\d+/v\d+/(report\.pdf|report\.docx)?",
+        # Open data: the list, each download, each data dictionary (socialplan/portal).
+        r"/open-data/",
+        r"/open-data/[-\w]+/([-a-z]+\.(csv|xlsx|json)|[-a-z]+/dictionary/)",
     )
 ]
 # The JSON API is public for reading only.

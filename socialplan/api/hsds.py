@@ -27,7 +27,12 @@ from socialplan.directory.hsds import (
 from socialplan.directory.models import Category, Organisation, Service, fold
 from socialplan.territory.models import Municipality
 
+from .schemas import Code, ErrorOut, InvalidOut, text
+
 router = Router(tags=["hsds"])
+# A municipality or an id that does not exist; a parameter out of range.
+INVALID = {422: InvalidOut}
+NOT_FOUND = {404: ErrorOut, **INVALID}
 
 
 class PageOut(Schema):
@@ -42,10 +47,12 @@ class PageOut(Schema):
 
 
 class ListParams(Schema):
-    search: str = Field("", description="Words that must all appear in the name or description.")
-    page: int = Field(1, ge=1, description="Page number, from 1.")
+    search: text(200) = Field(
+        "", description="Words that must all appear in the name or description."
+    )
+    page: int = Field(1, ge=1, le=1_000_000, description="Page number, from 1.")
     per_page: int = Field(50, ge=1, le=500, description="Results on one page.")
-    municipality: str | None = Field(None, description="A municipality's code; default all.")
+    municipality: Code | None = Field(None, description="A municipality's code; default all.")
 
 
 class ServiceListParams(ListParams):
@@ -124,7 +131,7 @@ def api_info(request):
     }
 
 
-@router.get("/services", response=PageOut, summary="Paginated services")
+@router.get("/services", response={200: PageOut, **NOT_FOUND}, summary="Paginated services")
 def list_services(request, params: Query[ServiceListParams]):
     services = _services(params)
     if params.full:
@@ -138,14 +145,18 @@ def list_services(request, params: Query[ServiceListParams]):
     return _page(services, services.count(), params, build)
 
 
-@router.get("/services/{id}", response=dict[str, Any], summary="A fully nested service")
+@router.get(
+    "/services/{id}", response={200: dict[str, Any], **NOT_FOUND}, summary="A fully nested service"
+)
 def get_service(request, id: str):
     rows = Service.objects.values_list("pk", "municipality__code", "code")
     service = hsds_services().get(pk=_find(rows, service_id, id))
     return service_object(service, nested=True)
 
 
-@router.get("/organizations", response=PageOut, summary="Paginated organizations")
+@router.get(
+    "/organizations", response={200: PageOut, **NOT_FOUND}, summary="Paginated organizations"
+)
 def list_organizations(request, params: Query[ListParams]):
     organisations = _in_municipality(
         Organisation.objects.select_related("municipality"), params.municipality
@@ -163,7 +174,9 @@ def list_organizations(request, params: Query[ListParams]):
     )
 
 
-@router.get("/organizations/{id}", response=dict[str, Any], summary="An organization")
+@router.get(
+    "/organizations/{id}", response={200: dict[str, Any], **NOT_FOUND}, summary="An organization"
+)
 def get_organization(request, id: str):
     rows = Organisation.objects.values_list("pk", "municipality__code", "code")
     organisation = Organisation.objects.select_related("municipality").get(
@@ -187,14 +200,16 @@ def get_organization(request, id: str):
     return obj
 
 
-@router.get("/taxonomies", response=PageOut, summary="Paginated taxonomies")
+@router.get("/taxonomies", response={200: PageOut, **INVALID}, summary="Paginated taxonomies")
 def list_taxonomies(request, params: Query[ListParams]):
     words = _words(params.search)
     taxonomies = [t for t in taxonomy_objects() if _matches(t, words, ["name", "description"])]
     return _page(taxonomies, len(taxonomies), params, lambda t: t)
 
 
-@router.get("/taxonomy_terms", response=PageOut, summary="Paginated taxonomy terms")
+@router.get(
+    "/taxonomy_terms", response={200: PageOut, **INVALID}, summary="Paginated taxonomy terms"
+)
 def list_taxonomy_terms(request, params: Query[TermListParams]):
     # The two taxonomies are national: the municipality filter changes nothing.
     words = _words(params.search)
@@ -207,7 +222,11 @@ def list_taxonomy_terms(request, params: Query[TermListParams]):
     return _page(terms, len(terms), params, lambda t: t)
 
 
-@router.get("/service_at_locations", response=PageOut, summary="Paginated services at locations")
+@router.get(
+    "/service_at_locations",
+    response={200: PageOut, **NOT_FOUND},
+    summary="Paginated services at locations",
+)
 def list_service_at_locations(request, params: Query[ListParams]):
     # Only services whose address the public may see have a location at all.
     services = _services(params).filter(confidential=False).exclude(address="")

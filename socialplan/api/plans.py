@@ -5,13 +5,17 @@ from decimal import Decimal
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Path, Router, Schema
 
 from socialplan.plan.models import Measure, Objective, Plan, Priority
 from socialplan.plan.reconciliation import Amounts, Comparison, Scope, reconcile
 from socialplan.plan.reports import activities_queryset
 
+from .schemas import ErrorOut, InvalidOut
+
 router = Router(tags=["plans"])
+NOT_FOUND = {404: ErrorOut, 422: InvalidOut}
+SLUG = r"^[-a-zA-Z0-9_]+$"
 
 
 class PlanSummaryOut(Schema):
@@ -236,8 +240,8 @@ def list_plans(request):
     return [_summary(p) for p in Plan.objects.select_related("municipality")]
 
 
-@router.get("/{slug}", response=PlanOut, summary="A plan with its whole tree")
-def get_plan(request, slug: str):
+@router.get("/{slug}", response={200: PlanOut, **NOT_FOUND}, summary="A plan with its whole tree")
+def get_plan(request, slug: str = Path(..., max_length=100, pattern=SLUG)):
     plan = get_object_or_404(Plan.objects.select_related("municipality"), slug=slug)
     priorities = Priority.objects.filter(plan=plan).prefetch_related(
         Prefetch(
@@ -324,8 +328,12 @@ def get_plan(request, slug: str):
     }
 
 
-@router.get("/{slug}/budget", response=BudgetOut, summary="Budget computed and reconciled")
-def get_budget(request, slug: str):
+@router.get(
+    "/{slug}/budget",
+    response={200: BudgetOut, **NOT_FOUND},
+    summary="Budget computed and reconciled",
+)
+def get_budget(request, slug: str = Path(..., max_length=100, pattern=SLUG)):
     plan = get_object_or_404(Plan.objects.select_related("municipality"), slug=slug)
     report = reconcile(plan)
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from socialplan.accounts.audit import record
 from socialplan.accounts.models import Membership
 from socialplan.registry.access import (
+    answers_as,
     can_override_consent,
     can_register,
     get_case_for_user,
@@ -316,16 +317,7 @@ def _referral_for(user, pk) -> Referral:
 
 
 def _answers_as(user, referral) -> str | None:
-    """'provider' for the receiving organisation's staff; 'staff' for a case worker recording
-    the reply of a provider that has no accounts; None otherwise."""
-    if referral.organisation_id in provider_organisations(user):
-        return "provider"
-    provider_has_accounts = Membership.objects.filter(
-        organisation=referral.organisation_id
-    ).exists()
-    if not provider_has_accounts and can_register(user, referral.case.municipality_id):
-        return "staff"
-    return None
+    return answers_as(user, referral)
 
 
 @login_required

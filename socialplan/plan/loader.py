@@ -36,9 +36,14 @@ def load_plan_file(path: Path | str) -> LoadResult:
     existing = Plan.objects.filter(slug=parsed.plan.slug).first()
     if existing and existing.loaded_hash == digest:
         return LoadResult(existing, changed=False)
-    with transaction.atomic():
-        plan = _write(parsed, digest)
+    plan = write_plan(parsed, digest)
     return LoadResult(plan, changed=True)
+
+
+def write_plan(parsed: PlanFile, digest: str = "") -> Plan:
+    """Write a validated plan (from a data file or an imported workbook), all or nothing."""
+    with transaction.atomic():
+        return _write(parsed, digest)
 
 
 def _sync(model, parent_filter: dict, key: str, rows: list[dict]):
@@ -210,4 +215,4 @@ def _write_activities(measure: Measure, activities_in) -> None:
         )
 
 
-__all__ = ["DataFileError", "LoadResult", "load_plan_file"]
+__all__ = ["DataFileError", "LoadResult", "load_plan_file", "write_plan"]

@@ -1,10 +1,15 @@
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 app_name = "plan"
 urlpatterns = [
     path("", views.plan_list, name="list"),
+    # Before "<slug>/": "import" is not a plan.
+    path("import/", import_views.import_form, name="import"),
+    path("import/preview/", import_views.import_preview, name="import_preview"),
+    path("import/confirm/", import_views.import_confirm, name="import_confirm"),
+    path("<slug:slug>/export.xlsx", import_views.export_xlsx, name="export_xlsx"),
     path("<slug:slug>/", views.overview, name="overview"),
     path("<slug:slug>/p/<int:number>/", views.priority_detail, name="priority"),
     path("<slug:slug>/os/<str:code>/", views.objective_detail, name="objective"),

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from socialplan.accounts.access import manages_municipality
+from socialplan.accounts.access import MANAGERS, manages_municipality, memberships
 
 from .forms import RevisionForm
 from .models import Measure, Objective, Plan, Priority
@@ -29,7 +29,10 @@ def _managed_plan(user, slug: str) -> Plan:
 
 def plan_list(request):
     plans = Plan.objects.select_related("municipality")
-    return render(request, "plan/plan_list.html", {"plans": plans})
+    can_import = request.user.is_superuser or any(
+        m.role in MANAGERS for m in memberships(request.user)
+    )
+    return render(request, "plan/plan_list.html", {"plans": plans, "can_import": can_import})
 
 
 def overview(request, slug):

@@ -88,9 +88,17 @@ def roles_for(user, municipality_id) -> set[str]:
     return {m.role for m in memberships(user) if m.municipality_id == municipality_id}
 
 
-def visible_categories(user, person, categories):
-    """The person's categories this user may see; the others are only counted."""
-    if user.is_superuser or person.cases.filter(owner=user).exists():
+def visible_categories(user, person, categories, *, is_owner=None):
+    """The person's categories this user may see; the others are only counted.
+
+    `is_owner` (does the user own a case of the person?) may be given when the
+    caller already knows it, e.g. annotated on a list: then no query is made.
+    """
+    if user.is_superuser:
+        return list(categories), 0
+    if is_owner is None:
+        is_owner = person.cases.filter(owner=user).exists()
+    if is_owner:
         return list(categories), 0
     roles = roles_for(user, person.municipality_id)
     shown = [
@@ -155,3 +163,16 @@ def visible_referrals(user):
     organisations = provider_organisations(user)
     cases = visible_cases(user).values("pk")
     return Referral.objects.filter(Q(organisation_id__in=organisations) | Q(case__in=cases))
+
+
+def answers_as(user, referral) -> str | None:
+    """Who may answer a referral: 'provider' for the receiving organisation's staff; 'staff'
+    for a case worker recording the reply of a provider that has no accounts; else None."""
+    if referral.organisation_id in provider_organisations(user):
+        return "provider"
+    provider_has_accounts = Membership.objects.filter(
+        organisation=referral.organisation_id
+    ).exists()
+    if not provider_has_accounts and can_register(user, referral.case.municipality_id):
+        return "staff"
+    return None

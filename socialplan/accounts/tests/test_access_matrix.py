@@ -60,6 +60,10 @@ READ_ALL_REPORTS = {
 # route name -> (method, url arguments from the scenario, roles allowed)
 MATRIX = {
     "portal:home": ("GET", [], EVERYONE),
+    "portal:open_data": ("GET", [], EVERYONE),
+    # The most sensitive dataset: counts that include Mira, suppressed.
+    "portal:dataset": ("GET", ["plan", "open_data_code", "open_data_format"], EVERYONE),
+    "portal:dictionary": ("GET", ["plan", "open_data_code"], EVERYONE),
     "plan:list": ("GET", [], EVERYONE),
     "plan:overview": ("GET", ["plan"], EVERYONE),
     "plan:priority": ("GET", ["plan", 1], EVERYONE),
@@ -71,6 +75,11 @@ MATRIX = {
     "plan:versions": ("GET", ["plan"], EVERYONE),
     "plan:diff": ("GET", ["plan", "plan"], EVERYONE),
     "plan:revise": ("GET", ["plan"], MANAGERS),
+    "plan:export_xlsx": ("GET", ["plan"], EVERYONE),
+    "plan:import": ("GET", [], MANAGERS),
+    # Empty data: the form again with its errors, or back to the form (no preview kept).
+    "plan:import_preview": ("POST", [], MANAGERS),
+    "plan:import_confirm": ("POST", [], MANAGERS),
     "monitoring:consultations": ("GET", ["plan"], EVERYONE),
     "monitoring:consultation": ("GET", ["consultation"], EVERYONE),
     "monitoring:consultation_create": ("GET", ["plan"], MANAGERS),
@@ -168,6 +177,7 @@ MATRIX = {
     "api:list_taxonomy_terms": ("GET", [], EVERYONE),
     "api:list_service_at_locations": ("GET", [], EVERYONE),
 }
+API_TOKENS = "bearer tokens only; socialplan/api/tests/test_api_access.py"
 # Routes whose access is tested elsewhere, with where.
 ELSEWHERE = {
     "logout": "POST-only; Django's own view",
@@ -183,6 +193,30 @@ ELSEWHERE = {
     "monitoring:published": "public permalink; socialplan/monitoring/tests/test_annual.py",
     "monitoring:published_pdf": "public permalink; socialplan/monitoring/tests/test_annual.py",
     "monitoring:published_docx": "public permalink; socialplan/monitoring/tests/test_annual.py",
+    # The JSON API's areas with personal data or writes take bearer tokens only, never a
+    # session (so no cross-site request rides on a logged-in browser): their access per
+    # persona, and the 401 to sessions and to the anonymous, are tested there.
+    "api:list_people": API_TOKENS,
+    "api:register_person": API_TOKENS,
+    "api:get_person": API_TOKENS,
+    "api:list_cases": API_TOKENS,
+    "api:get_case": API_TOKENS,
+    "api:refer_case": API_TOKENS,
+    "api:list_referrals": API_TOKENS,
+    "api:get_referral": API_TOKENS,
+    "api:accept_referral": API_TOKENS,
+    "api:decline_referral": API_TOKENS,
+    "api:report_outcome": API_TOKENS,
+    "api:list_editable_services": API_TOKENS,
+    "api:get_editable_service": API_TOKENS,
+    "api:update_service": API_TOKENS,
+    "api:list_progress_reports": API_TOKENS,
+    "api:create_progress_report": API_TOKENS,
+    "api:get_progress_report": API_TOKENS,
+    "api:submit_progress_report": API_TOKENS,
+    "api:approve_progress_report": API_TOKENS,
+    "api:return_progress_report": API_TOKENS,
+    "api:reopen_progress_report": API_TOKENS,
 }
 
 
@@ -310,6 +344,8 @@ def world(durres_plan, django_user_model):
         "recommendation": recommendation.pk,
         "hsds_service": hsds["services"][0]["id"],
         "hsds_organisation": hsds["organizations"][0]["id"],
+        "open_data_code": "register-statistics",
+        "open_data_format": "csv",
     }
     return users, objects
 
