@@ -42,6 +42,7 @@ from referencing.jsonschema import DRAFT202012
 
 from socialplan.accounts.audit import record
 from socialplan.datafile import DataFileError
+from socialplan.uploads import FORMULA_START, safe_cell
 
 from .models import Category, Funding, Organisation, Service, ServiceType
 
@@ -487,7 +488,15 @@ def _flatten(dataset: dict) -> dict[str, list[dict]]:
 
 
 def _cell(value) -> str:
-    return "" if value is None else str(value)
+    # Text that a spreadsheet would run as a formula is written with a leading
+    # quote (numbers stay numbers); the import takes the quote off again.
+    if value is None:
+        return ""
+    return safe_cell(value) if isinstance(value, str) else str(value)
+
+
+def _uncell(text: str) -> str:
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text
 
 
 def export_csv_package(municipality, directory, *, user=None) -> list[Path]:
@@ -687,7 +696,10 @@ def _read_package(directory: Path, origins: Origins, ignored: Counter):
             errors.append(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})")
             continue
         try:
-            records = list(csv.reader(io.StringIO(text, newline="")))
+            records = [
+                [_uncell(cell) for cell in record]
+                for record in csv.reader(io.StringIO(text, newline=""))
+            ]
         except csv.Error as exc:
             errors.append(f"{path.name}: not valid CSV ({exc})")
             continue

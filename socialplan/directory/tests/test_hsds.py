@@ -622,3 +622,17 @@ def test_list_pages_run_the_same_queries_whatever_their_size(client, town, path)
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_csv_export_neutralises_formulas_and_import_restores_them(town, tmp_path):
+    from socialplan.directory.models import Service
+
+    service = Service.objects.filter(municipality=town).first()
+    service.name = '=HYPERLINK("x")'
+    service.save()
+    export_csv_package(town, tmp_path)
+    text = (tmp_path / "services.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in text
+    fresh = _town("qyteza-formula")
+    import_csv_package(fresh, tmp_path)
+    assert Service.objects.get(municipality=fresh, name__startswith="=").name == service.name
