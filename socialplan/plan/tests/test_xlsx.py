@@ -30,6 +30,15 @@ HEADER = [label for _key, label in COLUMNS]
 # ---------------------------------------------------------------- helpers
 
 
+@pytest.fixture(autouse=True)
+def _messages_in_english():
+    # The assertions read the English messages; the site's default language is Albanian.
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def _xlsx(rows, *, title=ACTION_SHEET, merge_headings=False) -> bytes:
     book = Workbook()
     sheet = book.active
