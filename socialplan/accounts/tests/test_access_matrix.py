@@ -176,8 +176,13 @@ MATRIX = {
     "api:list_taxonomies": ("GET", [], EVERYONE),
     "api:list_taxonomy_terms": ("GET", [], EVERYONE),
     "api:list_service_at_locations": ("GET", [], EVERYONE),
+    "api:list_municipalities": ("GET", [], EVERYONE),
+    "api:get_population": ("GET", ["durres"], EVERYONE),
+    "api:list_need_figures": ("GET", ["durres"], EVERYONE),
+    "api:list_consultations": ("GET", ["plan"], EVERYONE),
 }
 API_TOKENS = "bearer tokens only; socialplan/api/tests/test_api_access.py"
+EMERGENCY_TOKENS = "bearer tokens only; socialplan/api/tests/test_api_areas.py"
 # Routes whose access is tested elsewhere, with where.
 ELSEWHERE = {
     "logout": "POST-only; Django's own view",
@@ -217,6 +222,9 @@ ELSEWHERE = {
     "api:approve_progress_report": API_TOKENS,
     "api:return_progress_report": API_TOKENS,
     "api:reopen_progress_report": API_TOKENS,
+    "api:list_emergencies": EMERGENCY_TOKENS,
+    "api:get_emergency": EMERGENCY_TOKENS,
+    "api:get_emergency_list": EMERGENCY_TOKENS,
 }
 
 

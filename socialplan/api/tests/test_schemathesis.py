@@ -12,6 +12,7 @@ the number of examples bounded, so the run is the same each time and short.
 import pytest
 import schemathesis
 from django.core import signals
+from django.core.management import call_command
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
@@ -26,6 +27,7 @@ from schemathesis.specs.openapi.checks import (
 
 from socialplan.accounts.models import ApiToken
 from socialplan.directory.hsds import export_dataset
+from socialplan.emergency.actions import activate
 from socialplan.monitoring.models import ProgressReport
 from socialplan.wsgi import application
 
@@ -66,6 +68,12 @@ def real_ids(durres_plan, referred_case, day_centre, provider_worker):
         status="on_track", created_by=provider_worker,
     )  # fmt: skip
     hsds = export_dataset(durres_plan.municipality)
+    call_command("seed_emergency", "durres")
+    event = activate(
+        request=None, by=provider_worker, municipality=durres_plan.municipality, kind="flood",
+        title="Përmbytje", units=list(durres_plan.municipality.units.all()[:2]),
+        coordinator=provider_worker,
+    )  # fmt: skip
     return {
         "/api/v1/people/": case.person_id,
         "/api/v1/cases/": case.pk,
@@ -75,6 +83,8 @@ def real_ids(durres_plan, referred_case, day_centre, provider_worker):
         "/api/v1/hsds/services/": hsds["services"][0]["id"],
         "/api/v1/hsds/organizations/": hsds["organizations"][0]["id"],
         "/api/v1/plans/": durres_plan.slug,
+        "/api/v1/municipalities/": durres_plan.municipality.code,
+        "/api/v1/emergencies/": event.pk,
     }
 
 
