@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from .lists import build_list
+from .lists import build_lists
 from .models import Response
 
 
@@ -45,8 +45,11 @@ def coverage_board(event) -> Board:
     reached = {pid for pid, kind in responses if kind in Response.REACHED_KINDS}
     assisted = {pid for pid, kind in responses if kind in Response.ASSISTED_KINDS}
     rows, listed_ids = [], set()
-    for unit in event.units.all():
-        ids = {row.person.pk for row in build_list(event, unit)}
+    units = list(event.units.all())
+    # One pass over all affected units: the queries do not grow with their number.
+    lists = build_lists(event, units)
+    for unit in units:
+        ids = {row.person.pk for row in lists[unit.pk]}
         listed_ids |= ids
         rows.append(UnitCoverage(unit, len(ids), len(ids & reached), len(ids & assisted)))
     return Board(rows, len((reached | assisted) - listed_ids))

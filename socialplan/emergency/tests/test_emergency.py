@@ -209,3 +209,25 @@ def test_exercises_are_recorded_with_participants(login, njvrn_worker, register)
     from socialplan.emergency.models import Exercise
 
     assert Exercise.objects.get().participant_count == 17
+
+
+def test_the_board_runs_the_same_queries_for_one_unit_or_many(
+    register, durres, sukth, njvrn_worker
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for units in ([sukth], list(durres.units.all())):
+        event = actions.activate(
+            request=None, by=njvrn_worker, municipality=durres, kind="flood", title="Test",
+            units=units, coordinator=njvrn_worker,
+        )  # fmt: skip
+        with CaptureQueriesContext(connection) as queries:
+            board = coverage_board(event)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert (
+        board.listed
+        == 5 + board.listed - board.units[[u.unit for u in board.units].index(sukth)].listed
+    )
