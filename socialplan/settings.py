@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "socialplan.monitoring",
     "socialplan.accounts",
     "socialplan.portal",
+    "socialplan.national",
     # Authentication hardening: TOTP second factor, lockout after failed logins.
     "django_otp",
     "django_otp.plugins.otp_totp",

@@ -292,3 +292,47 @@ class Referral(models.Model):
 
     def get_absolute_url(self):
         return reverse("cases:referral", args=[self.pk])
+
+
+class ServiceEvent(models.Model):
+    """One service delivered to a person on a day: a session, a visit, a meal, a payment.
+
+    The most numerous rows in the system (millions nationally), so they are
+    narrow, carry their municipality and unit (the tenant key and the
+    commonest filter) and are counted by the maintained tallies
+    (socialplan.national.tallies), never by dashboards directly.
+    """
+
+    class Kind(models.TextChoices):
+        SESSION = "session", _("session")
+        HOME_VISIT = "home_visit", _("home visit")
+        DAY_CARE = "day_care", _("day care")
+        MEAL = "meal", _("meal")
+        COUNSELLING = "counselling", _("counselling")
+        SUPPORT_IN_KIND = "in_kind", _("support in kind")
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(AdministrativeUnit, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="service_events")
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="service_events"
+    )
+    referral = models.ForeignKey(
+        Referral, null=True, blank=True, on_delete=models.PROTECT, related_name="service_events"
+    )
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="events")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("service event")
+        verbose_name_plural = _("service events")
+        indexes = [
+            models.Index(fields=["municipality", "date"], name="serviceevent_muni_date_idx"),
+            models.Index(fields=["person", "date"], name="serviceevent_person_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.service_id} {self.date}"

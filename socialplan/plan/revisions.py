@@ -89,24 +89,39 @@ def create_revision(*, request, plan: Plan, by, reason: str, council_decision: s
     )
     revision.save()
 
-    old = list(Priority.objects.filter(plan=plan))
-    new = Priority.objects.bulk_create(_clone(p, plan_id=revision.pk) for p in old)
+    copy_tree(plan, revision)
+    record(
+        request,
+        "create",
+        revision,
+        user=by,
+        summary=f"revision {number} of {plan.slug}: {council_decision}",
+        changes={"revision_of": [None, plan.slug], "council_decision": [None, council_decision]},
+    )
+    return revision
+
+
+def copy_tree(source: Plan, target: Plan) -> None:
+    """Copy every priority, objective, measure, activity, target, budget line and
+    declared total of `source` under the saved plan `target`."""
+    old = list(Priority.objects.filter(plan=source))
+    new = Priority.objects.bulk_create(_clone(p, plan_id=target.pk) for p in old)
     priorities = {o.pk: n for o, n in zip(old, new, strict=True)}
 
-    old = list(Objective.objects.filter(priority__plan=plan))
+    old = list(Objective.objects.filter(priority__plan=source))
     new = Objective.objects.bulk_create(
         _clone(o, priority_id=priorities[o.priority_id].pk) for o in old
     )
     objectives = {o.pk: n for o, n in zip(old, new, strict=True)}
 
-    old = list(Measure.objects.filter(objective__priority__plan=plan))
+    old = list(Measure.objects.filter(objective__priority__plan=source))
     new = Measure.objects.bulk_create(
         _clone(m, objective_id=objectives[m.objective_id].pk) for m in old
     )
     measures = {o.pk: n for o, n in zip(old, new, strict=True)}
 
     # Activities first without their parents, then the parent links between the copies.
-    old = list(Activity.objects.filter(measure__objective__priority__plan=plan))
+    old = list(Activity.objects.filter(measure__objective__priority__plan=source))
     new = Activity.objects.bulk_create(
         _clone(a, measure_id=measures[a.measure_id].pk, parent_id=None) for a in old
     )
@@ -121,30 +136,21 @@ def create_revision(*, request, plan: Plan, by, reason: str, council_decision: s
 
     Target.objects.bulk_create(
         _clone(t, activity_id=activities[t.activity_id].pk)
-        for t in Target.objects.filter(activity__measure__objective__priority__plan=plan)
+        for t in Target.objects.filter(activity__measure__objective__priority__plan=source)
     )
     BudgetLine.objects.bulk_create(
         _clone(b, activity_id=activities[b.activity_id].pk)
-        for b in BudgetLine.objects.filter(activity__measure__objective__priority__plan=plan)
+        for b in BudgetLine.objects.filter(activity__measure__objective__priority__plan=source)
     )
     DeclaredTotal.objects.bulk_create(
         _clone(
             t,
-            plan_id=revision.pk,
+            plan_id=target.pk,
             priority_id=priorities[t.priority_id].pk if t.priority_id else None,
             objective_id=objectives[t.objective_id].pk if t.objective_id else None,
         )
-        for t in DeclaredTotal.objects.filter(plan=plan)
+        for t in DeclaredTotal.objects.filter(plan=source)
     )
-    record(
-        request,
-        "create",
-        revision,
-        user=by,
-        summary=f"revision {number} of {plan.slug}: {council_decision}",
-        changes={"revision_of": [None, plan.slug], "council_decision": [None, council_decision]},
-    )
-    return revision
 
 
 # -------------------------------------------------------------------- diff
