@@ -103,12 +103,56 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
-    )
-}
+
+def database_settings(environ) -> dict:
+    """DATABASES from environment values (a function, so tests can pass their own).
+
+    DATABASE_URL: the primary (default: SQLite in the checkout).
+    REPLICA_DATABASE_URL: a streaming read replica; reports and exports read
+      from it (socialplan.dbrouting), everything else from the primary.
+    DB_POOL_MAX, DB_POOL_MIN: a psycopg connection pool per worker process
+      and alias (PostgreSQL only); without them, persistent connections
+      kept CONN_MAX_AGE seconds.
+    """
+
+    def parse(url):
+        # Health checks: a connection broken by a PostgreSQL restart or a
+        # failover is replaced at the start of the next request, instead of
+        # failing that request.
+        return dj_database_url.parse(
+            url,
+            conn_max_age=int(environ.get("CONN_MAX_AGE", "60")),
+            conn_health_checks=True,
+        )
+
+    databases = {
+        "default": parse(environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+    }
+    if replica_url := environ.get("REPLICA_DATABASE_URL"):
+        databases["replica"] = parse(replica_url)
+        # Tests create no second database: the replica alias reads the test
+        # database itself.
+        databases["replica"]["TEST"] = {"MIRROR": "default"}
+    if pool_max := environ.get("DB_POOL_MAX"):
+        for config in databases.values():
+            if config["ENGINE"] != "django.db.backends.postgresql":
+                continue
+            config.setdefault("OPTIONS", {})["pool"] = {
+                "min_size": int(environ.get("DB_POOL_MIN") or 2),
+                "max_size": int(pool_max),
+                # Seconds a request waits for a free connection before failing.
+                "timeout": 10,
+            }
+            # Django refuses persistent connections with a pool: the pool keeps them.
+            config["CONN_MAX_AGE"] = 0
+            # With a pool, CONN_HEALTH_CHECKS (set above) makes Django give
+            # the pool psycopg's check: a connection that died while idle in
+            # the pool (a restart) is discarded, not handed to a request.
+    return databases
+
+
+DATABASES = database_settings(os.environ)
+DATABASE_ROUTERS = ["socialplan.dbrouting.ReportingRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from socialplan.accounts.access import manages_municipality
+from socialplan.dbrouting import reporting
 from socialplan.plan.models import Plan
 
 from . import annual
@@ -48,6 +49,10 @@ def _download(content, content_type, filename) -> HttpResponse:
     return response
 
 
+# The preview reads a year of reports, indicators and spending and writes
+# nothing: the replica may serve it. Publishing (annual.publish) writes and
+# stays on the primary.
+@reporting()
 def _preview_snapshot(plan, year) -> dict:
     # In the language the reader chose: a preview may be read in English.
     return annual.snapshot(annual_report(plan, year))

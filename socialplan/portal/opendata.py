@@ -31,6 +31,7 @@ from django.utils.functional import Promise
 # Lazy: the registry is built at import, the strings are read in the visitor's language.
 from django.utils.translation import gettext_lazy as _
 
+from socialplan.dbrouting import reporting
 from socialplan.directory import hsds
 from socialplan.monitoring.annual import PEOPLE_METRICS, SMALL
 from socialplan.monitoring.indicators import indicator_rows
@@ -895,6 +896,9 @@ def write_json(dataset: Dataset, rows: list[dict], plan: Plan) -> bytes:
     return json.dumps(document, ensure_ascii=False).encode("utf-8")
 
 
+# A download reads a whole plan or register and writes nothing: the replica
+# may serve it, a moment behind the primary.
+@reporting()
 def render(dataset: Dataset, plan: Plan, fmt: str) -> bytes:
     rows = dataset.rows(plan)
     if fmt == "csv":
