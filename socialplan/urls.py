@@ -22,6 +22,7 @@ urlpatterns = [
     path("emergency/", include("socialplan.emergency.urls")),
     path("monitoring/", include("socialplan.monitoring.urls")),
     path("statistics/<slug:code>/", statistics_public, name="registry_public_statistics"),
+    path("national/", include("socialplan.national.urls")),
     path("audit/", audit_search, name="audit"),
     path("accounts/login/", StaffLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -7,6 +7,7 @@ from .directory import router as directory_router
 from .emergency import router as emergency_router
 from .hsds import router as hsds_router
 from .monitoring import router as monitoring_router
+from .national import router as national_router
 from .plans import router as plans_router
 from .public_areas import consultations_router, municipalities_router
 from .register import router as register_router
@@ -47,3 +48,4 @@ api.add_router("/referrals", referrals_router)
 api.add_router("/services", directory_router)
 api.add_router("/progress-reports", monitoring_router)
 api.add_router("/emergencies", emergency_router)
+api.add_router("/national", national_router)

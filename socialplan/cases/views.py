@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -44,6 +45,9 @@ STALE = gettext_lazy(
 )
 
 
+CASES_PER_PAGE = 100
+
+
 def _case_list(cases):
     return cases.select_related("person", "unit", "owner").order_by("due_at", "pk")
 
@@ -56,9 +60,19 @@ def _case_worker(user) -> None:
 @login_required
 def my_cases(request):
     _case_worker(request.user)
-    cases = list(_case_list(Case.objects.filter(owner=request.user).open()))
-    record(request, "list", summary=f"my cases, {len(cases)}")
-    return render(request, "cases/list.html", {"cases": cases, "title": _("My cases")})
+    # Paged: a worker's list must not render thousands of rows in one page.
+    page = Paginator(_case_list(Case.objects.filter(owner=request.user).open()), CASES_PER_PAGE)
+    page = page.get_page(request.GET.get("page"))
+    record(
+        request,
+        "list",
+        summary=f"my cases, page {page.number}, {len(page)} of {page.paginator.count}",
+    )
+    return render(
+        request,
+        "cases/list.html",
+        {"cases": page, "page": page, "title": _("My cases")},
+    )
 
 
 @login_required

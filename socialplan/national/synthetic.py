@@ -25,7 +25,7 @@ import datetime
 import random
 import time
 import zoneinfo
-from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -33,6 +33,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from socialplan.accounts.models import Membership
+from socialplan.bulkwrite import Writer, as_stored
 from socialplan.cases.models import DEFAULT_DEADLINE_DAYS, Status
 from socialplan.cases.references import next_case_references, next_referral_references
 from socialplan.directory.models import Category, Funding, Organisation, Service, fold
@@ -136,78 +137,16 @@ def _weighted(rng: random.Random, pairs):
     return rng.choices(values, weights)[0]
 
 
-# ------------------------------------------------------------------ writing
-
-
-class Writer:
-    """Writes rows to a table: COPY on PostgreSQL, executemany elsewhere."""
-
-    def __init__(self, cursor):
-        self.cursor = cursor
-        self.postgres = connection.vendor == "postgresql"
-        self.counts: dict[str, int] = {}
-
-    def write(self, table: str, columns: list[str], rows: Iterable[tuple]) -> int:
-        count = 0
-        if self.postgres:
-            sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-            with self.cursor.cursor.copy(sql) as copy:
-                for row in rows:
-                    copy.write_row(row)
-                    count += 1
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
-            batch = []
-            for row in rows:
-                batch.append(row)
-                if len(batch) == 5000:
-                    self.cursor.cursor.executemany(sql, batch)
-                    count += len(batch)
-                    batch = []
-            if batch:
-                self.cursor.cursor.executemany(sql, batch)
-                count += len(batch)
-        self.counts[table] = self.counts.get(table, 0) + count
-        return count
-
-    def next_id(self, table: str) -> int:
-        self.cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")
-        return self.cursor.fetchone()[0]
-
-    def reset_sequence(self, table: str) -> None:
-        if self.postgres:
-            self.cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
-            )
-
-
 WRITTEN_TABLES = [
     "registry_household", "registry_person", "registry_personcategory", "cases_case",
     "cases_caseevent", "cases_consent", "cases_referral", "cases_serviceevent",
 ]  # fmt: skip
 
 
-def _value(v):
-    """SQLite's executemany takes no aware datetimes: store them as Django does."""
-    if isinstance(v, datetime.datetime):
-        return connection.ops.adapt_datetimefield_value(v)
-    if isinstance(v, datetime.date):
-        return connection.ops.adapt_datefield_value(v)
-    return v
-
-
-def _rows(rows: Iterator[tuple]) -> Iterator[tuple]:
-    if connection.vendor == "postgresql":
-        return rows
-    return (tuple(_value(v) for v in row) for row in rows)
-
-
 # ------------------------------------------------------------------ set-up
 
 
-def _ensure_municipalities(count: int, residents: int, rng: random.Random):
+def _ensure_municipalities(count: int, residents: int):
     """The first `count` municipalities with units and (synthetic) population figures."""
     if not Municipality.objects.filter(code="durres").exists():
         raise ValueError("Load Durrës first (make run, or manage.py seed_demo).")
@@ -235,7 +174,9 @@ def _ensure_municipalities(count: int, residents: int, rng: random.Random):
             )
             units = list(AdministrativeUnit.objects.filter(municipality=municipality))
         if not PopulationFigure.objects.filter(municipality=municipality).exists():
-            shares = [rng.uniform(0.5, 1.5) * (3 if u.kind == "urban" else 1) for u in units]
+            # Its own random stream, as for the directory: a second run skips this.
+            draw = random.Random(code)
+            shares = [draw.uniform(0.5, 1.5) * (3 if u.kind == "urban" else 1) for u in units]
             figures = [
                 PopulationFigure(
                     municipality=municipality,
@@ -349,29 +290,34 @@ def generate_national(
     started = time.perf_counter()
     summary = Summary(size=size)
     with transaction.atomic():
-        if Person.objects.filter(synthetic=True, created_by__username__startswith="synthetic.").exists():  # noqa: E501
-            raise ValueError("A synthetic national dataset is already here: run with --clear first.")
-        places = _ensure_municipalities(spec.municipalities, spec.residents, rng)
+        if Person.objects.filter(
+            synthetic=True, created_by__username__startswith="synthetic."
+        ).exists():  # noqa: E501
+            raise ValueError(
+                "A synthetic national dataset is already here: run with --clear first."
+            )
+        places = _ensure_municipalities(spec.municipalities, spec.residents)
         template = Plan.objects.filter(municipality__code="durres", revision_number=0).first()
         total_weight = sum(w for _m, _u, w in places)
         with connection.cursor() as cursor:
             writer = Writer(cursor)
-            if writer.postgres:
-                # Ids are taken from MAX(id)+1: nobody else may insert meanwhile.
-                cursor.execute(f"LOCK TABLE {', '.join(WRITTEN_TABLES)} IN EXCLUSIVE MODE")
-            for municipality, units, weight in places:
-                share = weight / total_weight
-                _Municipality(
-                    writer=writer,
-                    municipality=municipality,
-                    units=units,
-                    rng=random.Random(rng.random()),
-                    as_of=as_of,
-                    people=max(10, round(spec.people * share)),
-                    cases=max(3, round(spec.cases * share)),
-                    events=max(30, round(spec.events * share)),
-                    template=template,
-                ).run()
+            writer.lock(WRITTEN_TABLES)
+            with ExitStack() as stack:
+                for table in WRITTEN_TABLES:
+                    stack.enter_context(writer.foreign_keys_checked_at_end(table))
+                for municipality, units, weight in places:
+                    share = weight / total_weight
+                    _Municipality(
+                        writer=writer,
+                        municipality=municipality,
+                        units=units,
+                        rng=random.Random(rng.random()),
+                        as_of=as_of,
+                        people=max(10, round(spec.people * share)),
+                        cases=max(3, round(spec.cases * share)),
+                        events=max(30, round(spec.events * share)),
+                        template=template,
+                    ).run()
             for table in WRITTEN_TABLES:
                 writer.reset_sequence(table)
         summary.counts = writer.counts
@@ -447,9 +393,7 @@ class _Municipality:
                 if position == 0 or rng.random() < 0.2:
                     for code in self._categories_for(age):
                         since = self._day(created.date(), self.as_of)
-                        until = (
-                            self._day(since, self.as_of) if rng.random() < 0.1 else None
-                        )
+                        until = self._day(since, self.as_of) if rng.random() < 0.1 else None
                         categories.append(
                             (category_id, person_id, self.categories[code], "", since, until,
                              "vendim i njësisë (sintetik)", self.worker.pk, created)
@@ -461,7 +405,7 @@ class _Municipality:
         w.write(
             "registry_household",
             ["id", "municipality_id", "unit_id", "address", "created_at"],
-            _rows(iter(households)),
+            as_stored(iter(households)),
         )
         w.write(
             "registry_person",
@@ -469,13 +413,13 @@ class _Municipality:
              "sex", "date_of_birth", "national_id", "household_id", "relationship", "address",
              "phone", "email", "merged_into_id", "search_name", "synthetic", "created_by_id",
              "created_at", "updated_at", "version"],
-            _rows(iter(people)),
+            as_stored(iter(people)),
         )  # fmt: skip
         w.write(
             "registry_personcategory",
             ["id", "person_id", "category_id", "detail", "start_date", "end_date", "source",
              "recorded_by_id", "recorded_at"],
-            _rows(iter(categories)),
+            as_stored(iter(categories)),
         )  # fmt: skip
         # What the later steps need of a person: id, unit, created.
         return [(p[0], p[2], p[18]) for p in people]
@@ -573,18 +517,18 @@ class _Municipality:
             ["id", "municipality_id", "unit_id", "person_id", "reference", "status", "owner_id",
              "risk", "priority", "summary", "opened_at", "status_changed_at", "due_at",
              "first_service_at", "closed_at", "version"],
-            _rows(iter(cases)),
+            as_stored(iter(cases)),
         )  # fmt: skip
         w.write(
             "cases_caseevent",
             ["id", "case_id", "at", "by_id", "from_status", "to_status", "note"],
-            _rows(iter(events)),
+            as_stored(iter(events)),
         )
         w.write(
             "cases_consent",
             ["id", "person_id", "case_id", "recipient_id", "purpose", "given_on",
              "recorded_by_id", "recorded_at", "withdrawn_on", "withdrawn_by_id"],
-            _rows(iter(consents)),
+            as_stored(iter(consents)),
         )  # fmt: skip
         w.write(
             "cases_referral",
@@ -592,7 +536,7 @@ class _Municipality:
              "consent_id", "override_reason", "sent_by_id", "sent_at", "responded_by_id",
              "responded_at", "decline_reason", "outcome", "outcome_notes", "outcome_at",
              "reply_recorded_by_staff"],
-            _rows(iter(referrals)),
+            as_stored(iter(referrals)),
         )  # fmt: skip
         return served
 
@@ -629,7 +573,7 @@ class _Municipality:
             "cases_serviceevent",
             ["id", "municipality_id", "unit_id", "person_id", "case_id", "referral_id",
              "service_id", "organisation_id", "date", "kind"],
-            _rows(rows()),
+            as_stored(rows()),
         )  # fmt: skip
 
     # -- progress reports on the plan copy
@@ -667,9 +611,9 @@ class _Municipality:
                 spending.append(Spending(report=report, budget_line=line,
                                          amount=int(line.amount * share)))  # fmt: skip
         Spending.objects.bulk_create(spending, batch_size=5000)
-        self.w.counts["monitoring_progressreport"] = (
-            self.w.counts.get("monitoring_progressreport", 0) + len(reports)
-        )
+        self.w.counts["monitoring_progressreport"] = self.w.counts.get(
+            "monitoring_progressreport", 0
+        ) + len(reports)
 
 
 def plan_activities(plan: Plan):

@@ -23,9 +23,7 @@ TZ = zoneinfo.ZoneInfo("Europe/Tirane")
 # years; a plan runs four). Older years keep their last tallies.
 YEARS_BACK = 4
 
-INSERT = (
-    "INSERT INTO national_tally (municipality_id, unit_id, year, measure, dimension, value) "
-)
+INSERT = "INSERT INTO national_tally (municipality_id, unit_id, year, measure, dimension, value) "
 
 # Each statement takes (year, municipality_id, *bounds) and names its measure.
 # %(start)s/%(end)s are the year's bounds as timestamps, %(first)s/%(last)s as dates.

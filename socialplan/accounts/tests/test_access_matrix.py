@@ -180,6 +180,11 @@ MATRIX = {
     "api:get_population": ("GET", ["durres"], EVERYONE),
     "api:list_need_figures": ("GET", ["durres"], EVERYONE),
     "api:list_consultations": ("GET", ["plan"], EVERYONE),
+    # The national roll-up: suppressed for everyone, every figure for national viewers.
+    "national:latest": ("GET", [], EVERYONE),
+    "national:public": ("GET", [2026], EVERYONE),
+    "national:staff": ("GET", [2026], {"national"}),
+    "api:national_year": ("GET", [2026], EVERYONE),
 }
 API_TOKENS = "bearer tokens only; socialplan/api/tests/test_api_access.py"
 EMERGENCY_TOKENS = "bearer tokens only; socialplan/api/tests/test_api_areas.py"

@@ -1,0 +1,55 @@
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+
+from socialplan.national.tallies import refresh
+from socialplan.registry.bulk import ImportRefused, import_people
+from socialplan.territory.models import Municipality
+from socialplan.uploads import UploadError
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a list of people (CSV or XLSX, first row the column names) into a "
+        "municipality's register: all rows or none; duplicates are skipped and counted."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--municipality", required=True, help="its code, e.g. durres")
+        parser.add_argument("--user", required=True, help="the username the import is made by")
+        parser.add_argument("--category", default="", help="a category code given to everyone")
+        parser.add_argument("--source", default="", help="where the category comes from")
+
+    def handle(self, *args, file, municipality, user, category, source, **options):
+        place = Municipality.objects.filter(code=municipality).first()
+        if place is None:
+            raise CommandError(f"No municipality with the code {municipality!r}.")
+        by = get_user_model().objects.filter(username=user, is_active=True).first()
+        if by is None:
+            raise CommandError(f"No active user {user!r}.")
+        if not file.is_file():
+            raise CommandError(f"No file at {file}.")
+        try:
+            result = import_people(
+                path=file, municipality=place, user=by, category_code=category, source=source
+            )
+        except (ImportRefused, UploadError) as error:
+            raise CommandError(str(error)) from error
+        except DatabaseError as error:
+            # A dropped connection, a restart, a full disk on the server: the
+            # people are written in one transaction, and it did not commit.
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
+            raise CommandError(
+                f"The import stopped because the database failed ({reason}). "
+                "Nothing was imported: correct the cause and run it again."
+            ) from error
+        refresh(place)
+        self.stdout.write(
+            f"{result.created:,} people imported ({result.households:,} households) from "
+            f"{result.rows:,} rows; skipped as already in the register: "
+            f"{result.duplicates_in_register:,}, repeated in the file: "
+            f"{result.duplicates_in_file:,}"
+        )
