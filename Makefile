@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install lint format messages clean bench
+.PHONY: run test install lint format messages clean bench bench-national
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,23 @@ test: install messages lint
 
 bench: install
 	$(PY) bench/plan_pages.py
+
+# National scale on PostgreSQL: a database with the SYNTHETIC national dataset
+# (made once, about 2 minutes; kept for the next run), then every benchmark.
+NATIONAL_DB ?= socialplan_national
+NATIONAL_URL ?= postgres://postgres@127.0.0.1:5432/$(NATIONAL_DB)
+bench-national: install
+	psql "$(dir $(NATIONAL_URL))postgres" -tc "SELECT 1 FROM pg_database WHERE datname = '$(NATIONAL_DB)'" | grep -q 1 || \
+	  psql "$(dir $(NATIONAL_URL))postgres" -qc "CREATE DATABASE $(NATIONAL_DB)"
+	DATABASE_URL=$(NATIONAL_URL) $(PY) manage.py migrate --noinput -v0
+	DATABASE_URL=$(NATIONAL_URL) $(PY) manage.py load_territory data/territory/durres.yaml >/dev/null
+	DATABASE_URL=$(NATIONAL_URL) $(PY) manage.py load_plan data/plans/durres-2025-2028.yaml >/dev/null
+	DATABASE_URL=$(NATIONAL_URL) $(PY) manage.py load_directory data/directory/durres.yaml >/dev/null
+	DATABASE_URL=$(NATIONAL_URL) $(PY) manage.py load_needs data/needs/durres.yaml >/dev/null
+	DATABASE_URL=$(NATIONAL_URL) $(PY) manage.py load_monitoring data/monitoring/durres.yaml >/dev/null
+	DATABASE_URL=$(NATIONAL_URL) $(PY) manage.py generate_national --size national --reuse
+	DATABASE_URL=$(NATIONAL_URL) LOG_LEVEL=WARNING $(PY) -W ignore bench/national.py
+	DATABASE_URL=$(NATIONAL_URL) $(PY) bench/load.py
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 var

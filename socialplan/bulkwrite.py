@@ -114,3 +114,16 @@ def as_stored(rows: Iterator[tuple]) -> Iterator[tuple]:
     if connection.vendor == "postgresql":
         return rows
     return (tuple(_value(v) for v in row) for row in rows)
+
+
+def analyze(tables: list[str]) -> None:
+    """Refresh the planner's statistics after a bulk load (PostgreSQL).
+
+    Autovacuum would do it eventually, or never where it is off; until then
+    the planner believes a table of 300,000 rows holds a few dozen and picks
+    plans that take seconds (seen in bench/load.py).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for table in tables:
+                cursor.execute(f"ANALYZE {table}")

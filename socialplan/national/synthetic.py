@@ -33,7 +33,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from socialplan.accounts.models import Membership
-from socialplan.bulkwrite import Writer, as_stored
+from socialplan.bulkwrite import Writer, analyze, as_stored
 from socialplan.cases.models import DEFAULT_DEADLINE_DAYS, Status
 from socialplan.cases.references import next_case_references, next_referral_references
 from socialplan.directory.models import Category, Funding, Organisation, Service, fold
@@ -281,6 +281,12 @@ class Summary:
         return out
 
 
+def national_dataset_present() -> bool:
+    return Person.objects.filter(
+        synthetic=True, created_by__username__startswith="synthetic."
+    ).exists()
+
+
 def generate_national(
     *, size: str = "small", seed: int = 1, as_of: datetime.date | None = None
 ) -> Summary:
@@ -290,9 +296,7 @@ def generate_national(
     started = time.perf_counter()
     summary = Summary(size=size)
     with transaction.atomic():
-        if Person.objects.filter(
-            synthetic=True, created_by__username__startswith="synthetic."
-        ).exists():  # noqa: E501
+        if national_dataset_present():
             raise ValueError(
                 "A synthetic national dataset is already here: run with --clear first."
             )
@@ -321,6 +325,7 @@ def generate_national(
             for table in WRITTEN_TABLES:
                 writer.reset_sequence(table)
         summary.counts = writer.counts
+    analyze(WRITTEN_TABLES)
     summary.seconds = time.perf_counter() - started
     tally_started = time.perf_counter()
     for municipality, _units, _weight in places:

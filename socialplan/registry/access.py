@@ -16,7 +16,7 @@ each; a case owner sees all of their case's person.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from socialplan.accounts.access import memberships
@@ -43,18 +43,22 @@ SPECIAL_READERS = {
 OVERRIDE_ROLES = {Role.DIRECTOR, Role.NJVRN, Role.CHILD_PROTECTION, Role.DV_COORDINATOR}
 
 
-def _people_filter(user, prefix: str = "") -> Q:
-    """A Q over Person (or, with prefix "person__", over a model pointing to Person)."""
+def _people_filter(user) -> Q:
+    """A Q over Person: the people this user may see."""
+    from socialplan.cases.models import Case
+
     if user.is_superuser:
         return Q()
     query = Q(pk__in=[])
     for m in memberships(user):
         if m.role in MUNICIPALITY_WIDE:
-            query |= Q(**{f"{prefix}municipality_id": m.municipality_id})
+            query |= Q(municipality_id=m.municipality_id)
         elif m.role == Role.UNIT_ADMIN:
-            query |= Q(**{f"{prefix}unit_id": m.unit_id})
-    query |= Q(**{f"{prefix}cases__owner": user})
-    return query
+            query |= Q(unit_id=m.unit_id)
+    # EXISTS, not a join to the cases: a join repeats a person once per case and
+    # then needs DISTINCT, which sorts the whole municipality's register for
+    # every page of a list (seconds at national scale).
+    return query | Q(Exists(Case.objects.filter(person=OuterRef("pk"), owner=user)))
 
 
 def visible_people(user):
@@ -62,7 +66,7 @@ def visible_people(user):
 
     if not user.is_authenticated:
         return Person.objects.none()
-    return Person.objects.filter(_people_filter(user), merged_into__isnull=True).distinct()
+    return Person.objects.filter(_people_filter(user), merged_into__isnull=True)
 
 
 def can_register(user, municipality_id=None) -> bool:

@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from socialplan.accounts.audit import record
-from socialplan.bulkwrite import Writer, as_stored
+from socialplan.bulkwrite import Writer, analyze, as_stored
 from socialplan.dbrouting import reporting
 from socialplan.directory.models import Category, fold
 from socialplan.territory.models import AdministrativeUnit
@@ -45,6 +45,8 @@ from .models import Person
 
 MAX_ROWS = 1_000_000
 MAX_ERRORS_SHOWN = 50
+# A bulk import this large changes the tables enough to refresh the planner's statistics.
+ANALYZE_FROM = 10_000
 NATIONAL_ID = re.compile(r"[A-Z0-9]{6,20}")
 DMY = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})")
 YMD = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -330,6 +332,8 @@ def import_people(
             user=user,
             summary=f"bulk register import: {result.created} people, {skipped} duplicates skipped",
         )
+    if result.created >= ANALYZE_FROM:
+        analyze(["registry_person", "registry_household", "registry_personcategory"])
     return result
 
 

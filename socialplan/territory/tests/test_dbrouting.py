@@ -325,3 +325,9 @@ def test_the_pool_replaces_a_connection_killed_while_idle():
     finally:
         wrapper.close()
         wrapper.close_pool()
+
+
+def test_postgresql_connections_run_without_jit():
+    built = database_settings({"DATABASE_URL": "postgres://u@db:5432/x"})
+    assert built["default"]["OPTIONS"]["options"] == "-c jit=off"
+    assert "options" not in database_settings({})["default"].get("OPTIONS", {})

@@ -1,6 +1,11 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from socialplan.national.synthetic import SIZES, clear_national, generate_national
+from socialplan.national.synthetic import (
+    SIZES,
+    clear_national,
+    generate_national,
+    national_dataset_present,
+)
 
 
 class Command(BaseCommand):
@@ -13,8 +18,14 @@ class Command(BaseCommand):
         parser.add_argument("--size", choices=sorted(SIZES), default="small")
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--clear", action="store_true", help="remove an earlier run first")
+        parser.add_argument(
+            "--reuse", action="store_true", help="do nothing if a dataset is already here"
+        )
 
-    def handle(self, *args, size, seed, clear, **options):
+    def handle(self, *args, size, seed, clear, reuse, **options):
+        if reuse and national_dataset_present():
+            self.stdout.write("A synthetic national dataset is already here: kept.")
+            return
         if clear:
             for table, count in clear_national().items():
                 self.stdout.write(f"removed {count:,} from {table}")
