@@ -89,6 +89,26 @@ class Writer:
             self.cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
         self.cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
+    def check_foreign_keys_as_written(self, table: str, *, except_columns=()) -> None:
+        """On PostgreSQL, check the table's foreign keys row by row during the COPY.
+
+        Deferred (Django's default), the checks all run at COMMIT, after the
+        last row: seconds at the end of a large import. Immediate, the server
+        runs them while the client is still reading and sending rows. Keys to
+        rows written later in the same transaction stay deferred.
+        """
+        if not self.postgres:
+            return
+        self.cursor.execute(
+            "SELECT c.conname FROM pg_constraint c JOIN pg_attribute a "
+            "ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+            "WHERE c.conrelid = %s::regclass AND c.contype = 'f' AND NOT a.attname = ANY(%s)",
+            [table, list(except_columns)],
+        )
+        names = [f'"{name}"' for (name,) in self.cursor.fetchall()]
+        if names:
+            self.cursor.execute(f"SET CONSTRAINTS {', '.join(names)} IMMEDIATE")
+
     def next_id(self, table: str) -> int:
         self.cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")
         return self.cursor.fetchone()[0]
