@@ -49,6 +49,8 @@ from . import tallies
 TZ = zoneinfo.ZoneInfo("Europe/Tirane")
 YEARS = 4  # of history, ending the day before "as of"
 MARK = "(sintetike)"
+# Cases per synthetic NJVRN worker.
+CASELOAD = 300
 
 
 @dataclass(frozen=True)
@@ -197,18 +199,27 @@ def _ensure_municipalities(count: int, residents: int):
     return result
 
 
-def _staff(municipality):
-    """A synthetic NJVRN worker (owns the cases) and director (approves reports)."""
+def _staff(municipality, caseworkers: int):
+    """A synthetic director (approves reports) and NJVRN workers (own the cases).
+
+    The first worker is ``synthetic.<code>.njvrn``, the others
+    ``synthetic.<code>.njvrn.<n>``: caseloads of a few hundred cases each,
+    as in a real unit, not one account holding a city's every case.
+    """
     users = get_user_model().objects
-    made = {}
-    for role in ("njvrn", "director"):
-        user, created = users.get_or_create(username=f"synthetic.{municipality.code}.{role}")
+
+    def member(username, role):
+        user, created = users.get_or_create(username=username)
         if created:
             user.set_unusable_password()
             user.save(update_fields=["password"])
             Membership.objects.create(user=user, municipality=municipality, role=role)
-        made[role] = user
-    return made
+        return user
+
+    prefix = f"synthetic.{municipality.code}"
+    workers = [member(f"{prefix}.njvrn", "njvrn")]
+    workers += [member(f"{prefix}.njvrn.{n}", "njvrn") for n in range(2, caseworkers + 1)]
+    return member(f"{prefix}.director", "director"), workers
 
 
 def _directory(municipality, units, rng):
@@ -350,8 +361,8 @@ class _Municipality:
         return first + datetime.timedelta(days=self.rng.randint(0, span))
 
     def run(self):
-        staff = _staff(self.m)
-        self.worker, self.director = staff["njvrn"], staff["director"]
+        self.director, self.workers = _staff(self.m, max(1, self.cases // CASELOAD))
+        self.worker = self.workers[0]
         # Its own random stream: a second run reuses the directory and must
         # still draw the same people.
         self.services = _directory(self.m, self.units, random.Random(self.m.code))
@@ -475,6 +486,7 @@ class _Municipality:
         cases, events, consents, referrals, served = [], [], [], [], []
         for person_id, unit_id, path, moments in planned:
             status, changed = path[-1], moments[-1]
+            owner = rng.choice(self.workers).pk
             closed = changed if status == Status.CLOSED else None
             days = DEFAULT_DEADLINE_DAYS.get(status)
             due = changed + datetime.timedelta(days=days) if days else None
@@ -483,19 +495,19 @@ class _Municipality:
             )
             cases.append(
                 (case_id, self.m.pk, unit_id, person_id, next(references[moments[0].year]),
-                 status, self.worker.pk, rng.choice(["low", "medium", "medium", "high"]),
+                 status, owner, rng.choice(["low", "medium", "medium", "high"]),
                  "normal", "Rast sintetik", moments[0], changed, due, first_service, closed, 1)
             )  # fmt: skip
             previous = ""
             for step, at in zip(path, moments, strict=True):
-                events.append((event_id, case_id, at, self.worker.pk, previous, step, ""))
+                events.append((event_id, case_id, at, owner, previous, step, ""))
                 previous, event_id = step, event_id + 1
             if Status.REFERRED in path:
                 service = rng.choice(self.services)
                 sent = moments[path.index(Status.REFERRED)]
                 consents.append(
                     (consent_id, person_id, case_id, service.organisation_id,
-                     "Referim për shërbim", sent.date(), self.worker.pk, sent, None, None)
+                     "Referim për shërbim", sent.date(), owner, sent, None, None)
                 )  # fmt: skip
                 if first_service:
                     state, responded = "completed", first_service
@@ -507,7 +519,7 @@ class _Municipality:
                 referrals.append(
                     (referral_id, case_id, service.pk, service.organisation_id,
                      next(ref_refs[sent.year]), state, "Shërbim sipas planit të rastit",
-                     consent_id, "", self.worker.pk, sent, None, responded,
+                     consent_id, "", owner, sent, None, responded,
                      "Nuk ka kapacitet" if state == "declined" else "", outcome, "",
                      responded if outcome else None, False)
                 )  # fmt: skip

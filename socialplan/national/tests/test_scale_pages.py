@@ -55,3 +55,26 @@ def test_api_people_list_queries_do_not_grow_with_the_page(national, client):
     large, queries_large = count_queries(client, "/api/v1/people?limit=100", **auth)
     assert len(small.json()["items"]) == 5 and len(large.json()["items"]) == 100
     assert queries_small == queries_large
+
+
+def test_both_ways_of_naming_own_cases_see_the_same_people(national, monkeypatch):
+    """A caseload named as a list of ids, or (past OWNED_AS_LIST) by EXISTS."""
+    from socialplan.accounts.models import Membership
+    from socialplan.registry import access
+
+    # Someone who owns cases but has no municipality-wide role: only those people.
+    owner = get_user_model().objects.create_user("case.owner")
+    Membership.objects.create(
+        user=owner, municipality=Case.objects.first().municipality, role="planner"
+    )
+    cases = list(Case.objects.order_by("pk")[:7])
+    Case.objects.filter(pk__in=[c.pk for c in cases]).update(owner=owner)
+    expected = {c.person_id for c in cases}
+    for user in (owner, worker("tirane")):
+        as_list = set(access.visible_people(user).values_list("pk", flat=True))
+        monkeypatch.setattr(access, "OWNED_AS_LIST", 0)
+        as_exists = set(access.visible_people(user).values_list("pk", flat=True))
+        monkeypatch.setattr(access, "OWNED_AS_LIST", 2000)
+        assert as_list == as_exists
+    assert as_list != expected  # the worker sees the whole municipality
+    assert set(access.visible_people(owner).values_list("pk", flat=True)) == expected
