@@ -1,9 +1,41 @@
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from socialplan.territory.models import AdministrativeUnit, Municipality
 
 from .models import Category, Organisation, Service, ServiceType
+
+
+class PlainSelect(forms.Select):
+    """A <select> written directly, not through a template per option.
+
+    Django renders each option with the form template engine; for the
+    country's 370-odd units that is most of the directory page's time.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = self.build_attrs(self.attrs, attrs)
+        chosen = {"" if v is None else str(v) for v in self.format_value(value)}
+        options = "".join(
+            f'<option value="{escape(v)}"{" selected" if str(v) in chosen else ""}>'
+            f"{escape(label)}</option>"
+            for v, label in ((str(key), label) for key, label in self.choices)
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            name,
+            flatatt(attrs),
+            mark_safe(options),  # each value and label escaped above
+        )
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, unit):
+        # Units of different municipalities share names ("Njësia 1"): say whose.
+        return f"{unit.name} · {unit.municipality.name}"
 
 
 class SearchForm(forms.Form):
@@ -14,6 +46,7 @@ class SearchForm(forms.Form):
         required=False,
         to_field_name="code",
         empty_label=_("All municipalities"),
+        widget=PlainSelect,
     )
     category = forms.ModelChoiceField(
         label=_("Who it is for"),
@@ -21,17 +54,20 @@ class SearchForm(forms.Form):
         required=False,
         to_field_name="code",
         empty_label=_("Everyone"),
+        widget=PlainSelect,
     )
-    unit = forms.ModelChoiceField(
+    unit = UnitChoiceField(
         label=_("Where"),
         queryset=AdministrativeUnit.objects.select_related("municipality"),
         required=False,
         empty_label=_("Anywhere"),
+        widget=PlainSelect,
     )
     type = forms.ChoiceField(
         label=_("Kind of service"),
         choices=[("", _("Any kind")), *ServiceType.choices],
         required=False,
+        widget=PlainSelect,
     )
 
 

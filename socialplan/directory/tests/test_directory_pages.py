@@ -185,3 +185,14 @@ def test_coverage_pages(client, town, provider_worker, town_director, verified_l
     verified_login(client, town_director)
     staff = client.get(reverse("directory:coverage_staff", args=["qyteza"]))
     assert staff.status_code == 200 and staff.context["public"] is False
+
+
+def test_search_form_selects_keep_their_names_and_choice(citizen_client, durres_plan):
+    from socialplan.territory.models import AdministrativeUnit
+
+    sukth = AdministrativeUnit.objects.get(code="sukth")
+    page = citizen_client.get("/directory/", {"unit": sukth.pk, "type": "day"}).content.decode()
+    assert '<select name="unit" id="id_unit">' in page
+    assert f'<option value="{sukth.pk}" selected>Sukth · Durrës</option>' in page
+    assert '<option value="day" selected>' in page
+    assert '<select name="municipality" id="id_municipality">' in page
