@@ -17,6 +17,7 @@ from socialplan.accounts.models import Membership
 from socialplan.accounts.roles import ROLES, ensure_role
 from socialplan.cases.models import Case
 from socialplan.directory.models import Organisation
+from socialplan.national import tallies
 from socialplan.registry.models import Person
 from socialplan.territory.models import Municipality
 
@@ -91,6 +92,8 @@ class Command(BaseCommand):
                 Case.objects.filter(owner__username=generated).update(
                     owner=User.objects.get(username=login)
                 )
+        # The national roll-up reads maintained tallies: count the demo's register.
+        tallies.refresh(durres)
         self.stdout.write("Demo logins (synthetic accounts, for trying the system only):")
         for username, password, role, *_ in DEMO_USERS:
             line = f"  {username} / {password}  ({role})"
