@@ -25,8 +25,9 @@ YEARS_BACK = 4
 
 INSERT = "INSERT INTO national_tally (municipality_id, unit_id, year, measure, dimension, value) "
 
-# Each statement takes (year, municipality_id, *bounds) and names its measure.
-# %(start)s/%(end)s are the year's bounds as timestamps, %(first)s/%(last)s as dates.
+# Named parameters (see bounds()): %(m)s the municipality, %(year)s, the year's
+# bounds as timestamps (%(start)s, %(end)s) and as dates (%(first)s, %(last)s),
+# and %(as_of)s, the day categories are counted on.
 STATEMENTS = {
     Tally.Measure.PEOPLE: [
         # By category, and once more over all categories (a person in two
