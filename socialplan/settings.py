@@ -104,6 +104,9 @@ TEMPLATES = [
 ]
 
 
+POSTGRESQL_SESSION = "-c jit=off -c max_parallel_workers_per_gather=0"
+
+
 def database_settings(environ) -> dict:
     """DATABASES from environment values (a function, so tests can pass their own).
 
@@ -138,7 +141,9 @@ def database_settings(environ) -> dict:
             # No JIT: the application's queries are short, and PostgreSQL's cost
             # estimate for an OR with a subquery is high enough to compile one,
             # which costs 0.4 s on a query that runs in 0.15 s (bench/national.py).
-            config.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+            # No parallel workers per query: under many concurrent requests they
+            # only compete for the same cores (bench/load.py: 32 -> 64 req/s).
+            config.setdefault("OPTIONS", {})["options"] = POSTGRESQL_SESSION
     if pool_max := environ.get("DB_POOL_MAX"):
         for config in databases.values():
             if config["ENGINE"] != "django.db.backends.postgresql":

@@ -121,6 +121,8 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["municipality", "status", "due_at"], name="case_due_idx"),
             models.Index(fields=["owner", "status"], name="case_owner_idx"),
+            # Case lists come by due date a page at a time (see Meta.ordering).
+            models.Index(fields=["due_at", "id"], name="case_due_order_idx"),
         ]
 
     def __str__(self):

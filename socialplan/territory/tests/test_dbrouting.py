@@ -327,7 +327,9 @@ def test_the_pool_replaces_a_connection_killed_while_idle():
         wrapper.close_pool()
 
 
-def test_postgresql_connections_run_without_jit():
+def test_postgresql_connections_run_without_jit_or_parallel_workers():
     built = database_settings({"DATABASE_URL": "postgres://u@db:5432/x"})
-    assert built["default"]["OPTIONS"]["options"] == "-c jit=off"
+    assert built["default"]["OPTIONS"]["options"] == (
+        "-c jit=off -c max_parallel_workers_per_gather=0"
+    )
     assert "options" not in database_settings({})["default"].get("OPTIONS", {})
