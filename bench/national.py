@@ -341,6 +341,9 @@ def remove_imported(user) -> None:
             "p.household_id = registry_household.id)"
         )
         cursor.execute("DELETE FROM registry_person WHERE created_by_id = %s", [user.pk])
+        # Leave the tables as found for the next benchmark (autovacuum may be off).
+        for table in ("registry_person", "registry_household", "registry_personcategory"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
 
 
 def bench_import():
