@@ -66,7 +66,6 @@ def national_report(year: int, *, public: bool) -> NationalReport:
         columns=[(c.code, c.name) for c in categories],
         counts={(m, c): v for (m, measure, c), v in counts.items() if measure == Measure.PEOPLE},
         column_dimension="category",
-        special_rows=(),
     )
     activity_counts = {
         (m, measure): v for (m, measure, dim), v in counts.items() if measure in ACTIVITY

@@ -37,8 +37,8 @@ from socialplan.bulkwrite import Writer, analyze, as_stored
 from socialplan.cases.models import DEFAULT_DEADLINE_DAYS, Status
 from socialplan.cases.references import next_case_references, next_referral_references
 from socialplan.directory.models import Category, Funding, Organisation, Service, fold
-from socialplan.monitoring.models import ProgressReport
-from socialplan.plan.models import BudgetLine, Plan
+from socialplan.monitoring.models import ProgressReport, Spending
+from socialplan.plan.models import Activity, BudgetLine, Plan
 from socialplan.plan.revisions import _clone, copy_tree
 from socialplan.registry.models import Person
 from socialplan.registry.synthetic import SURNAMES, _Names
@@ -597,7 +597,9 @@ class _Municipality:
 
     def _progress(self, plan: Plan):
         rng = self.rng
-        activities = list(plan_activities(plan))
+        activities = list(
+            Activity.objects.filter(measure__objective__priority__plan=plan).order_by("pk")
+        )
         lines: dict[int, list[BudgetLine]] = {}
         for line in BudgetLine.objects.filter(activity__in=activities, amount__isnull=False):
             lines.setdefault(line.activity_id, []).append(line)
@@ -618,8 +620,6 @@ class _Municipality:
                 )  # fmt: skip
                 reports.append(report)
         ProgressReport.objects.bulk_create(reports, batch_size=2000)
-        from socialplan.monitoring.models import Spending
-
         for report in reports:
             if report.state != "approved":
                 continue
@@ -631,12 +631,6 @@ class _Municipality:
         self.w.counts["monitoring_progressreport"] = self.w.counts.get(
             "monitoring_progressreport", 0
         ) + len(reports)
-
-
-def plan_activities(plan: Plan):
-    from socialplan.plan.models import Activity
-
-    return Activity.objects.filter(measure__objective__priority__plan=plan).order_by("pk")
 
 
 # ------------------------------------------------------------------ clearing

@@ -22,6 +22,7 @@ import codecs
 import csv
 import datetime
 import io
+import itertools
 import multiprocessing
 import os
 import re
@@ -39,7 +40,7 @@ from socialplan.bulkwrite import Writer, analyze, as_stored
 from socialplan.dbrouting import reporting
 from socialplan.directory.models import Category, fold
 from socialplan.territory.models import AdministrativeUnit
-from socialplan.uploads import FORMULA_START, UploadError, check_xlsx_archive
+from socialplan.uploads import FORMULA_START, UploadError, _text, check_xlsx_archive
 
 from .imports import LABELS, RELATIONSHIPS, REQUIRED, _sex, guess_mapping
 from .models import Person
@@ -103,37 +104,22 @@ def read_csv_rows(path: Path) -> Iterator[list[str]]:
     if "\x00" in first:
         raise UploadError(_("The file is not a CSV text file."))
     delimiter = max(",;\t", key=first.count)
-    yield from csv.reader(_chain(first, lines), delimiter=delimiter)
+    yield from csv.reader(itertools.chain([first], lines), delimiter=delimiter)
 
 
-def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
-    yield first
-    yield from rest
+def _xlsx_rows(path: Path) -> Iterator[list[str]]:
+    """The first sheet's rows as text, streamed (openpyxl read-only mode).
 
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def read_xlsx_rows(path: Path) -> Iterator[list[str]]:
-    """The first sheet's rows as text, streamed (openpyxl read-only mode)."""
+    The archive is checked for bombs by read_rows before this runs."""
     from openpyxl import load_workbook
 
-    with open(path, "rb") as file:
-        check_xlsx_archive(file.read())
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise UploadError(_("The workbook cannot be read: %(error)s") % {"error": exc}) from exc
     try:
         for row in book.worksheets[0].iter_rows(values_only=True):
-            yield [_cell(v) for v in row]
+            yield [_text(v) for v in row]
     finally:
         book.close()
 
@@ -142,7 +128,7 @@ def _read_in_child(path: Path, pipe) -> None:
     """In a child process: parse the workbook and send its rows in batches."""
     try:
         batch = []
-        for row in read_xlsx_rows(path):
+        for row in _xlsx_rows(path):
             batch.append(row)
             if len(batch) == 2000:
                 pipe.send(("rows", batch))

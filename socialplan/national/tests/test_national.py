@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.db.models import Count, Max, Min, Q, Sum
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from socialplan.accounts.models import AuditEvent, Membership
 from socialplan.cases.models import Case, CaseEvent, Referral, ServiceEvent, Status
@@ -58,11 +59,15 @@ def test_histories_are_consistent(national):
         CaseEvent.objects.filter(to_status=Status.REFERRED).values_list("case_id", flat=True)
     )
     assert set(Referral.objects.values_list("case_id", flat=True)) == referred
-    # Events of a case fall within its service.
-    late = ServiceEvent.objects.filter(case__isnull=False, case__closed_at__isnull=False).filter(
-        date__gt=datetime.date(2100, 1, 1)
-    )
-    assert not late.exists()
+    # Events of a case fall between its first service and its closing (local days).
+    events = ServiceEvent.objects.filter(case__isnull=False).select_related("case")
+    assert events.exists()
+    for event in events:
+        case = event.case
+        assert case.first_service_at is not None
+        assert event.date >= timezone.localdate(case.first_service_at)
+        if case.closed_at is not None:
+            assert event.date <= timezone.localdate(case.closed_at)
     # Progress reports on every other municipality's copy of the plan.
     assert ProgressReport.objects.exclude(plan__municipality__code="durres").exists()
 

@@ -1,10 +1,10 @@
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from socialplan.registry.bulk import ExportFailed, export_people
-from socialplan.territory.models import Municipality
+
+from ._register_files import municipality_and_user
 
 
 class Command(BaseCommand):
@@ -19,12 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--user", required=True, help="the username the export is made by")
 
     def handle(self, *args, destination, municipality, user, **options):
-        place = Municipality.objects.filter(code=municipality).first()
-        if place is None:
-            raise CommandError(f"No municipality with the code {municipality!r}.")
-        by = get_user_model().objects.filter(username=user, is_active=True).first()
-        if by is None:
-            raise CommandError(f"No active user {user!r}.")
+        place, by = municipality_and_user(municipality, user)
         if not destination.parent.is_dir():
             raise CommandError(f"No folder {destination.parent}.")
         try:

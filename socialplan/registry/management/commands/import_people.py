@@ -1,13 +1,13 @@
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from socialplan.national.tallies import refresh
 from socialplan.registry.bulk import ImportRefused, import_people
-from socialplan.territory.models import Municipality
 from socialplan.uploads import UploadError
+
+from ._register_files import municipality_and_user
 
 
 class Command(BaseCommand):
@@ -24,12 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--source", default="", help="where the category comes from")
 
     def handle(self, *args, file, municipality, user, category, source, **options):
-        place = Municipality.objects.filter(code=municipality).first()
-        if place is None:
-            raise CommandError(f"No municipality with the code {municipality!r}.")
-        by = get_user_model().objects.filter(username=user, is_active=True).first()
-        if by is None:
-            raise CommandError(f"No active user {user!r}.")
+        place, by = municipality_and_user(municipality, user)
         if not file.is_file():
             raise CommandError(f"No file at {file}.")
         try:
