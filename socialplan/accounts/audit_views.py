@@ -30,6 +30,8 @@ def audit_search(request):
             events = events.filter(object_type=data["object_type"])
         if data["object_id"]:
             events = events.filter(object_id=data["object_id"])
+        if data["person"]:
+            events = events.filter(subjects__person_id=data["person"])
         if data["since"]:
             events = events.filter(at__date__gte=data["since"])
         if data["until"]:

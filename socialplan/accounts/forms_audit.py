@@ -11,6 +11,8 @@ class AuditSearchForm(forms.Form):
     )
     object_type = forms.CharField(label=_("Object type"), required=False, max_length=60)
     object_id = forms.CharField(label=_("Object id"), required=False, max_length=60)
+    # "Who saw this person?": every page, list and export that showed them.
+    person = forms.IntegerField(label=_("Person id"), required=False, min_value=1)
     since = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -113,6 +113,33 @@ class AuditEvent(models.Model):
         raise PermissionError("audit events are append-only")
 
 
+class AuditSubject(models.Model):
+    """A person an audit event touched: "who saw this person" is one indexed lookup.
+
+    One row per person shown by a page, a list or an export; append-only like
+    the event itself. The person is an id, not a key, so the log outlives a
+    merge or an erasure of the record it names.
+    """
+
+    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="subjects")
+    person_id = models.BigIntegerField(_("person id"), db_index=True)
+
+    class Meta:
+        verbose_name = _("person in an audit event")
+        verbose_name_plural = _("people in audit events")
+
+    def __str__(self):
+        return f"{self.event_id}: {self.person_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit events are append-only")
+
+
 class ApiTokenQuerySet(models.QuerySet):
     def active(self):
         return self.filter(revoked_at__isnull=True, user__is_active=True)

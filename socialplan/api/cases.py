@@ -9,22 +9,29 @@ outcome). A provider sees who the person is only once it accepted.
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema
 
-from socialplan.accounts.audit import record
+from socialplan.accounts.scope import Scope
 from socialplan.cases import actions
+from socialplan.cases.access import (
+    answers_as,
+    may_read_case_text,
+    may_read_referral_text,
+    provider_organisations,
+    reads_as_provider,
+    shows_identity,
+    visible_cases,
+)
+from socialplan.cases.access import (
+    get_case as fetch_case,
+)
+from socialplan.cases.access import (
+    get_referral as fetch_referral,
+)
 from socialplan.cases.models import Case, Referral, Status
 from socialplan.directory.models import Service
-from socialplan.registry.access import (
-    answers_as,
-    can_register,
-    get_case_for_user,
-    provider_organisations,
-    visible_cases,
-    visible_referrals,
-)
+from socialplan.registry.access import WITHHELD, can_register, record_people_shown
 
 from .auth import token_auth
 from .schemas import (
@@ -156,21 +163,24 @@ def _case(case: Case) -> dict:
     }
 
 
-def _case_referral(referral: Referral) -> dict:
+def _case_referral(referral: Referral, readable: bool = True) -> dict:
+    def text(value):
+        return value if readable or not value else str(WITHHELD)
+
     return {
         "id": referral.pk,
         "reference": referral.reference,
         "state": referral.state,
         "service": _ref(referral.service),
         "organisation": _ref(referral.organisation),
-        "purpose": referral.purpose,
+        "purpose": text(referral.purpose),
         "consent": referral.consent_id,
-        "override_reason": referral.override_reason,
+        "override_reason": text(referral.override_reason),
         "sent_at": referral.sent_at,
         "responded_at": referral.responded_at,
-        "decline_reason": referral.decline_reason,
+        "decline_reason": text(referral.decline_reason),
         "outcome": referral.outcome,
-        "outcome_notes": referral.outcome_notes,
+        "outcome_notes": text(referral.outcome_notes),
     }
 
 
@@ -190,20 +200,25 @@ def list_cases(request, filters: Query[CaseFilters]):
     if filters.mine:
         cases = cases.filter(owner=request.user)
     count, rows = page(cases.order_by("due_at", "pk"), filters)
-    record(request, "list", summary=f"API cases list, {len(rows)} of {count}")
+    record_people_shown(
+        Scope.of(request), [c.person_id for c in rows], f"API cases list of {count}"
+    )
     return {"count": count, "items": [_case(c) for c in rows]}
 
 
-def _detail(case: Case) -> dict:
+def _detail(case: Case, readable: bool) -> dict:
+    def text(value):
+        return value if readable or not value else str(WITHHELD)
+
     return {
         **_case(case),
-        "summary": case.summary,
+        "summary": text(case.summary),
         "allowed_next": case.allowed_next(),
         "consents": [
             {
                 "id": c.pk,
                 "recipient": _ref(c.recipient),
-                "purpose": c.purpose,
+                "purpose": text(c.purpose),
                 "given_on": c.given_on,
                 "withdrawn_on": c.withdrawn_on,
                 "active": c.active,
@@ -211,16 +226,16 @@ def _detail(case: Case) -> dict:
             for c in case.consents.select_related("recipient")
         ],
         "referrals": [
-            _case_referral(r) for r in case.referrals.select_related("service", "organisation")
+            _case_referral(r, readable)
+            for r in case.referrals.select_related("service", "organisation")
         ],
     }
 
 
 @router.get("/{id}", response={200: CaseDetailOut, **RECORD_ERRORS}, summary="One case")
 def get_case(request, id: int = Path(..., ge=1, le=MAX_ID)):
-    case = get_case_for_user(request.user, id)
-    record(request, "view", case)
-    return _detail(case)
+    case = fetch_case(Scope.of(request), id, why="API case")
+    return _detail(case, may_read_case_text(request.user, case))
 
 
 @router.post(
@@ -232,7 +247,7 @@ def get_case(request, id: int = Path(..., ge=1, le=MAX_ID)):
     "a reason to refer without it. The case must have a case plan and be open.",
 )
 def refer_case(request, payload: ReferIn, id: int = Path(..., ge=1, le=MAX_ID)):
-    case = get_case_for_user(request.user, id, write=True)
+    case = fetch_case(Scope.of(request), id, write=True, why="API refer")
     service = (
         Service.objects.filter(pk=payload.service, municipality_id=case.municipality_id)
         .exclude(status=Service.Status.CLOSED)
@@ -341,27 +356,14 @@ class OutcomeIn(Schema):
     notes: text(2000) = ""
 
 
-def _referral_for(user, pk) -> Referral:
-    referral = (
-        visible_referrals(user)
-        .select_related(
-            "case__person__unit", "case__municipality", "service", "organisation", "consent",
-            "sent_by",
-        )
-        .filter(pk=pk)
-        .first()
-    )  # fmt: skip
-    if referral is None:
-        raise Http404
-    return referral
-
-
 def _referral(user, referral: Referral) -> dict:
-    is_provider = referral.organisation_id in provider_organisations(user)
-    show_identity = not is_provider or referral.state in (
-        Referral.State.ACCEPTED,
-        Referral.State.COMPLETED,
-    )
+    is_provider = reads_as_provider(user, referral)
+    show_identity = shows_identity(user, referral)
+    readable = may_read_referral_text(user, referral)
+
+    def text(value):
+        return value if readable or not value else str(WITHHELD)
+
     person = referral.case.person
     consent = referral.consent
     sender = referral.sent_by
@@ -374,14 +376,14 @@ def _referral(user, referral: Referral) -> dict:
         "case": None if is_provider else referral.case_id,
         "case_risk": referral.case.risk,
         "case_priority": referral.case.priority,
-        "purpose": referral.purpose,
+        "purpose": text(referral.purpose),
         "sent_at": referral.sent_at,
         "sent_by": sender.get_full_name() or sender.get_username(),
         "legal_basis": {
             "consent_given_on": consent.given_on if consent else None,
-            "consent_purpose": consent.purpose if consent else "",
+            "consent_purpose": text(consent.purpose) if consent else "",
             "consent_active": consent.active if consent else None,
-            "override_reason": referral.override_reason,
+            "override_reason": text(referral.override_reason),
         },
         "about_person": {
             "sex": person.sex,
@@ -399,9 +401,9 @@ def _referral(user, referral: Referral) -> dict:
         else None,
         "responded_at": referral.responded_at,
         "reply_recorded_by_staff": referral.reply_recorded_by_staff,
-        "decline_reason": referral.decline_reason,
+        "decline_reason": text(referral.decline_reason),
         "outcome": referral.outcome,
-        "outcome_notes": referral.outcome_notes,
+        "outcome_notes": text(referral.outcome_notes),
         "may_answer": answers_as(user, referral) is not None,
     }
 
@@ -423,7 +425,9 @@ def list_referrals(request, filters: Query[ReferralFilters]):
     if filters.state is not None:
         referrals = referrals.filter(state=filters.state)
     count, rows = page(referrals.order_by("state", "-sent_at", "-pk"), filters)
-    record(request, "list", summary=f"API referral inbox, {len(rows)} of {count}")
+    record_people_shown(
+        Scope.of(request), [r.case.person_id for r in rows], f"API referral inbox of {count}"
+    )
     return {
         "count": count,
         "items": [
@@ -443,13 +447,13 @@ def list_referrals(request, filters: Query[ReferralFilters]):
 
 @referrals_router.get("/{id}", response={200: ReferralOut, **RECORD_ERRORS}, summary="A referral")
 def get_referral(request, id: int = Path(..., ge=1, le=MAX_ID)):
-    referral = _referral_for(request.user, id)
-    record(request, "view", referral)
+    referral = fetch_referral(Scope.of(request), id, why="API referral")
     return _referral(request.user, referral)
 
 
 def _answer(request, pk, handler):
-    referral = _referral_for(request.user, pk)
+    scope = Scope.of(request)
+    referral = fetch_referral(scope, pk, why="API answer")
     role = answers_as(request.user, referral)
     if role is None:
         raise PermissionDenied("Only the receiving provider answers this referral.")
@@ -461,7 +465,7 @@ def _answer(request, pk, handler):
         return Reply(409, {"detail": "The case changed meanwhile; nothing was changed. Try again."})
     except ValidationError as exc:
         return Reply(400, {"detail": " ".join(exc.messages)})
-    return Reply(200, _referral(request.user, _referral_for(request.user, pk)))
+    return Reply(200, _referral(request.user, fetch_referral(scope, pk, why="API answered")))
 
 
 ANSWER_RESPONSES = {200: ReferralOut, 400: ErrorOut, 409: ErrorOut, **RECORD_ERRORS}

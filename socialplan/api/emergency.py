@@ -204,7 +204,13 @@ def get_emergency_list(request, id: int = _id(), unit_id: int = _id()):
     unit = get_object_or_404(event.units.all(), pk=unit_id)
     check_unit(user, event, unit)
     rows = build_list(event, unit)
-    record(request, "list", event, summary=f"API emergency list of unit {unit.pk}: {len(rows)}")
+    record(
+        request,
+        "list",
+        event,
+        summary=f"API emergency list of unit {unit.pk}: {len(rows)}",
+        people=[r.person.pk for r in rows],
+    )
     done: dict[int, set] = {}
     for person_id, kind in Response.objects.filter(
         event=event, person_id__in=[r.person.pk for r in rows]

@@ -6,6 +6,7 @@ ID numbers are never filters here: a query string ends up in server logs.
 """
 
 import datetime
+from typing import Annotated
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -15,23 +16,25 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Field, Path, Query, Router, Schema
+from pydantic import AfterValidator, BeforeValidator
 
 from socialplan.accounts.access import memberships
 from socialplan.accounts.audit import record
+from socialplan.accounts.scope import Scope
 from socialplan.cases.models import Case
 from socialplan.directory.models import Category
 from socialplan.registry import actions
 from socialplan.registry.access import (
     CASE_WORKERS,
-    MUNICIPALITY_WIDE,
     SPECIAL_READERS,
     can_register,
-    roles_for,
+    record_people_shown,
+    units_for,
     visible_categories,
     visible_people,
 )
-from socialplan.registry.duplicates import find_duplicates
-from socialplan.registry.models import Person, PersonCategory
+from socialplan.registry.duplicates import screen_duplicates
+from socialplan.registry.models import Person, PersonCategory, validate_birth_date
 from socialplan.territory.models import AdministrativeUnit
 
 from .auth import token_auth
@@ -103,12 +106,34 @@ class PeopleFilters(PageParams):
     )
 
 
+def _iso_date_text(value):
+    # JSON has no date type: only "YYYY-MM-DD" text is a date here, never a number
+    # (pydantic would read 0 as 1970-01-01).
+    if not isinstance(value, str):
+        raise ValueError("a date is written as text, YYYY-MM-DD")
+    return value
+
+
+def _birth_date_rule(value: datetime.date) -> datetime.date:
+    try:
+        validate_birth_date(value)
+    except DjangoValidationError as exc:
+        raise ValueError(" ".join(str(m) for m in exc.messages)) from exc
+    return value
+
+
+# The same rule as the register's forms and imports (registry.models.validate_birth_date).
+BirthDate = Annotated[
+    datetime.date, BeforeValidator(_iso_date_text), AfterValidator(_birth_date_rule)
+]
+
+
 class PersonIn(Schema):
     first_name: text(100, min_length=1)
     last_name: text(100, min_length=1)
     fathers_name: text(100) = ""
     sex: choice(Person.Sex)
-    date_of_birth: datetime.date
+    date_of_birth: BirthDate
     national_id: text(20) | None = None
     unit: Id = Field(description="The administrative unit's id.")
     address: text(300) = ""
@@ -125,7 +150,10 @@ class PersonIn(Schema):
 class DuplicateOut(Schema):
     detail: str
     duplicates: list[int] = Field(description="Ids of the possible duplicates this user may open.")
-    hidden_duplicates: int = Field(description="Possible duplicates this user may not open.")
+    hidden_duplicates: int = Field(
+        description="1 when a possible duplicate exists that this user may not open (never how "
+        "many, which or where: the NJVRN is asked to check), else 0."
+    )
 
 
 def _people(user):
@@ -217,7 +245,7 @@ def list_people(request, filters: Query[PeopleFilters]):
             # A subquery, so the join does not multiply rows nor the prefetch.
             people = people.filter(pk__in=Person.objects.filter(_in_category(user, category)))
     count, rows = page(people.order_by("last_name", "first_name", "pk"), filters)
-    record(request, "list", summary=f"API register list, {len(rows)} of {count}")
+    record_people_shown(Scope.of(request), rows, f"API register list of {count}")
     return {"count": count, "items": [_person(user, p) for p in rows]}
 
 
@@ -227,19 +255,12 @@ def list_people(request, filters: Query[PeopleFilters]):
     summary="One person",
 )
 def get_person(request, id: int = Path(..., ge=1, le=MAX_ID)):
-    # The same check as get_person_for_user: the queryset starts from visible_people.
+    # The same check as registry.access.get_person: the queryset starts from visible_people.
     person = _people(request.user).filter(pk=id).first()
     if person is None:
         raise Http404
-    record(request, "view", person)
+    record(Scope.of(request), "view", person, summary="API person")
     return _person(request.user, person)
-
-
-def _units_for(user, municipality_id):
-    units = AdministrativeUnit.objects.filter(municipality_id=municipality_id)
-    if user.is_superuser or roles_for(user, municipality_id) & MUNICIPALITY_WIDE:
-        return units
-    return units.filter(pk__in=[m.unit_id for m in memberships(user) if m.unit_id])
 
 
 @router.post(
@@ -259,7 +280,7 @@ def register_person(request, payload: PersonIn):
         return Reply(400, {"detail": "No such unit.", "errors": {"unit": ["No such unit."]}})
     if (
         not can_register(user, unit.municipality_id)
-        or not _units_for(user, unit.municipality_id).filter(pk=unit.pk).exists()
+        or not units_for(user, unit.municipality_id).filter(pk=unit.pk).exists()
     ):
         raise PermissionDenied("You do not register people in this unit.")
     if payload.email:
@@ -283,28 +304,30 @@ def register_person(request, payload: PersonIn):
     data["national_id"] = (data["national_id"] or "").upper() or None
     data["relationship"] = data["relationship"] or ""
     data["unit"] = unit
-    duplicates = find_duplicates(
-        municipality=unit.municipality,
-        first_name=data["first_name"],
-        last_name=data["last_name"],
-        date_of_birth=data["date_of_birth"],
-        national_id=data["national_id"],
-    )
-    same_id = any(reason == "national_id" for _p, reason in duplicates)
-    if same_id or (duplicates and not payload.confirm_not_duplicate):
-        ids = {p.pk for p, _r in duplicates}
-        visible = set(visible_people(user).filter(pk__in=ids).values_list("pk", flat=True))
+    screening = screen_duplicates(Scope.of(request), municipality=unit.municipality, data=data)
+    if screening.hidden:
+        # Neither who, nor where, nor why it matched: the NJVRN was asked to check.
+        return Reply(
+            409,
+            {
+                "detail": "A possible duplicate of this person is registered where you cannot "
+                "see it. Nothing was saved: the NJVRN has been asked to check.",
+                "duplicates": [],
+                "hidden_duplicates": 1,
+            },
+        )
+    if screening.same_id or (screening.visible and not payload.confirm_not_duplicate):
         detail = (
             "A person with this national ID is already registered."
-            if same_id
+            if screening.same_id
             else "This may be a person already in the register."
         )
         return Reply(
             409,
             {
                 "detail": detail,
-                "duplicates": sorted(visible),
-                "hidden_duplicates": len(ids - visible),
+                "duplicates": sorted(p.pk for p, _r in screening.visible),
+                "hidden_duplicates": 0,
             },
         )
     try:

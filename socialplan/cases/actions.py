@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from socialplan.accounts.audit import record
-from socialplan.registry.access import can_override_consent, is_special_case
 
+from .access import can_override_consent, is_special_case
 from .models import (
     TRANSITIONS,
     Case,

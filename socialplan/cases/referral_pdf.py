@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from socialplan.accounts.models import Membership
+from socialplan.registry.access import WITHHELD
 
 TEMPLATE = "cases/referral_form.html"
 
@@ -58,7 +59,7 @@ class ReferralForm:
         return self.consent_given_on is not None
 
 
-def referral_form(referral) -> ReferralForm:
+def referral_form(referral, *, can_read_text: bool = True) -> ReferralForm:
     """The form's data; display values are translated in the active language."""
     case = referral.case
     person = case.person
@@ -84,30 +85,31 @@ def referral_form(referral) -> ReferralForm:
         person_sex=str(person.get_sex_display()),
         person_unit=person.unit.name,
         person_phone=person.phone,
-        purpose=referral.purpose,
+        purpose=referral.purpose if can_read_text else str(WITHHELD),
         risk=str(case.get_risk_display()),
         priority=str(case.get_priority_display()),
         referred_by_name=sender.get_full_name() or sender.get_username(),
         referred_by_roles=[str(role_labels[r]) for r in roles],
         referred_by_email=sender.email,
         consent_given_on=consent.given_on if consent else None,
-        consent_purpose=consent.purpose if consent else "",
+        consent_purpose=(consent.purpose if can_read_text else str(WITHHELD)) if consent else "",
         consent_withdrawn_on=consent.withdrawn_on if consent else None,
-        override_reason=referral.override_reason,
+        override_reason=referral.override_reason if can_read_text else str(WITHHELD),
     )
 
 
-def render_referral_html(referral, *, language: str = "sq") -> str:
+def render_referral_html(referral, *, language: str = "sq", can_read_text: bool = True) -> str:
     with translation.override(language):
-        return render_to_string(TEMPLATE, {"form": referral_form(referral), "language": language})
+        form = referral_form(referral, can_read_text=can_read_text)
+        return render_to_string(TEMPLATE, {"form": form, "language": language})
 
 
-def render_referral_pdf(referral, *, language: str = "sq") -> bytes:
+def render_referral_pdf(referral, *, language: str = "sq", can_read_text: bool = True) -> bytes:
     """The referral form as PDF bytes, in `language` ("sq" or "en")."""
     # Imported here: WeasyPrint loads Pango at import, which no other page needs.
     from weasyprint import HTML, URLFetcher
 
-    html = render_referral_html(referral, language=language)
+    html = render_referral_html(referral, language=language, can_read_text=can_read_text)
     # The form is self-contained: no protocol is allowed, so no value in it can
     # make the server fetch a file or a URL.
     return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).write_pdf()

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,19 +14,24 @@ from django.views.decorators.http import require_POST
 
 from socialplan.accounts.audit import record
 from socialplan.accounts.models import Membership
-from socialplan.registry.access import (
-    answers_as,
-    can_override_consent,
-    can_register,
-    get_case_for_user,
-    get_person_for_user,
-    is_special_case,
-    provider_organisations,
-    visible_cases,
-    visible_referrals,
-)
+from socialplan.accounts.scope import Scope
+from socialplan.registry.access import WITHHELD, can_register, get_person, record_people_shown
 
 from . import actions
+from .access import (
+    answers_as,
+    can_override_consent,
+    can_write_case,
+    get_case,
+    get_referral,
+    is_special_case,
+    may_read_case_text,
+    may_read_referral_text,
+    provider_organisations,
+    reads_as_provider,
+    shows_identity,
+    visible_cases,
+)
 from .forms import (
     ConferenceForm,
     ConsentForm,
@@ -46,6 +51,7 @@ STALE = gettext_lazy(
 
 
 CASES_PER_PAGE = 100
+Role = Membership.Role
 
 
 def _case_list(cases):
@@ -63,10 +69,10 @@ def my_cases(request):
     # Paged: a worker's list must not render thousands of rows in one page.
     page = Paginator(_case_list(Case.objects.filter(owner=request.user).open()), CASES_PER_PAGE)
     page = page.get_page(request.GET.get("page"))
-    record(
-        request,
-        "list",
-        summary=f"my cases, page {page.number}, {len(page)} of {page.paginator.count}",
+    record_people_shown(
+        Scope.of(request),
+        [c.person_id for c in page],
+        f"my cases, page {page.number} of {page.paginator.num_pages}",
     )
     return render(
         request,
@@ -85,7 +91,7 @@ def overdue(request):
         cases.values("owner__username").annotate(n=Count("pk")).order_by("-n", "owner__username")
     )
     by_unit = cases.values("unit__name").annotate(n=Count("pk")).order_by("-n", "unit__name")
-    record(request, "list", summary=f"overdue cases, {len(rows)}")
+    record_people_shown(Scope.of(request), [c.person_id for c in rows], "overdue cases")
     return render(
         request,
         "cases/overdue.html",
@@ -96,17 +102,13 @@ def overdue(request):
 @login_required
 def supervisor(request):
     """Caseloads per worker and per unit: counts only, no names of people."""
-    memberships = [
-        m
-        for m in request.user.memberships.all()
-        if m.role in (Membership.Role.DIRECTOR, Membership.Role.NJVRN)
-    ]
-    if not memberships and not request.user.is_superuser:
+    municipalities = Scope.of(request).municipalities_where({Role.DIRECTOR, Role.NJVRN})
+    if not municipalities and not request.user.is_superuser:
         raise PermissionDenied
     now = timezone.now()
     cases = (
-        Case.objects.filter(municipality__in=[m.municipality_id for m in memberships])
-        if memberships
+        Case.objects.filter(municipality__in=municipalities)
+        if municipalities
         else Case.objects.all()
     )
     open_cases = cases.open()
@@ -128,7 +130,7 @@ def supervisor(request):
 
 @login_required
 def case_open(request, person_pk):
-    person = get_person_for_user(request.user, person_pk, write=True)
+    person = get_person(Scope.of(request), person_pk, write=True, why="open a case")
     form = OpenCaseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         case = actions.open_case(
@@ -142,9 +144,8 @@ def case_open(request, person_pk):
 
 @login_required
 def case_detail(request, pk):
-    case = get_case_for_user(request.user, pk)
-    record(request, "view", case)
-    writable = can_register(request.user, case.municipality_id) or case.owner_id == request.user.pk
+    case = get_case(Scope.of(request), pk, why="case page")
+    writable = can_write_case(request.user, case)
     return render(
         request,
         "cases/case.html",
@@ -162,12 +163,14 @@ def case_detail(request, pk):
             "note_form": NoteForm(),
             "writable": writable,
             "special": is_special_case(case),
+            "can_read_text": may_read_case_text(request.user, case),
+            "withheld": WITHHELD,
         },
     )
 
 
 def _post_case(request, pk):
-    return get_case_for_user(request.user, pk, write=True)
+    return get_case(Scope.of(request), pk, write=True, why="change")
 
 
 def _change_case(request, case, change) -> None:
@@ -241,7 +244,7 @@ def case_note(request, pk):
 
 @login_required
 def conference_add(request, pk):
-    case = get_case_for_user(request.user, pk, write=True)
+    case = get_case(Scope.of(request), pk, write=True, why="case conference")
     form = ConferenceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         actions.add_conference(request=request, case=case, by=request.user, **form.cleaned_data)
@@ -253,7 +256,7 @@ def conference_add(request, pk):
 
 @login_required
 def consent_add(request, pk):
-    case = get_case_for_user(request.user, pk, write=True)
+    case = get_case(Scope.of(request), pk, write=True, why="consent")
     form = ConsentForm(request.POST or None, municipality=case.municipality)
     if request.method == "POST" and form.is_valid():
         actions.record_consent(request=request, case=case, by=request.user, **form.cleaned_data)
@@ -280,7 +283,7 @@ def consent_withdraw(request, pk, consent_pk):
 
 @login_required
 def refer(request, pk):
-    case = get_case_for_user(request.user, pk, write=True)
+    case = get_case(Scope.of(request), pk, write=True, why="refer")
     form = ReferForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -311,29 +314,6 @@ def refer(request, pk):
     )
 
 
-def _referral_for(user, pk) -> Referral:
-    referral = (
-        visible_referrals(user)
-        .select_related(
-            "case__person__unit",
-            "case__municipality",
-            "service",
-            "organisation",
-            "consent",
-            "sent_by",
-        )
-        .filter(pk=pk)
-        .first()
-    )
-    if referral is None:
-        raise Http404
-    return referral
-
-
-def _answers_as(user, referral) -> str | None:
-    return answers_as(user, referral)
-
-
 @login_required
 def inbox(request):
     """A provider's referrals: only those to its organisations."""
@@ -345,21 +325,14 @@ def inbox(request):
         .select_related("service", "organisation", "case__person__unit")
         .order_by("state", "-sent_at")[:200]
     )
-    record(request, "list", summary=f"referral inbox, {len(referrals)}")
+    record_people_shown(Scope.of(request), [r.case.person_id for r in referrals], "referral inbox")
     return render(request, "cases/inbox.html", {"referrals": referrals})
 
 
 @login_required
 def referral_detail(request, pk):
-    referral = _referral_for(request.user, pk)
-    answers_as = _answers_as(request.user, referral)
-    is_provider = referral.organisation_id in provider_organisations(request.user)
-    # A provider sees who the person is only once it accepted the referral.
-    show_identity = not is_provider or referral.state in (
-        Referral.State.ACCEPTED,
-        Referral.State.COMPLETED,
-    )
-    record(request, "view", referral)
+    referral = get_referral(Scope.of(request), pk, why="referral page")
+    is_provider = reads_as_provider(request.user, referral)
     return render(
         request,
         "cases/referral.html",
@@ -367,8 +340,10 @@ def referral_detail(request, pk):
             "referral": referral,
             "person": referral.case.person,
             "is_provider": is_provider,
-            "show_identity": show_identity,
-            "answers_as": answers_as,
+            "show_identity": shows_identity(request.user, referral),
+            "can_read_text": may_read_referral_text(request.user, referral),
+            "withheld": WITHHELD,
+            "answers_as": answers_as(request.user, referral),
             "decline_form": DeclineForm(),
             "outcome_form": OutcomeForm(),
             "age": referral.case.person.age_on(timezone.localdate()),
@@ -377,12 +352,12 @@ def referral_detail(request, pk):
 
 
 def _answer(request, pk, handler):
-    referral = _referral_for(request.user, pk)
-    answers_as = _answers_as(request.user, referral)
-    if answers_as is None:
+    referral = get_referral(Scope.of(request), pk, why="answer")
+    role = answers_as(request.user, referral)
+    if role is None:
         raise PermissionDenied
     try:
-        handler(referral, staff=answers_as == "staff")
+        handler(referral, staff=role == "staff")
     except actions.AlreadyAnswered:
         messages.error(request, _("This referral was already answered; nothing was changed."))
     except ValidationError as exc:
@@ -438,15 +413,18 @@ def referral_outcome(request, pk):
 
 @login_required
 def referral_pdf(request, pk):
-    referral = _referral_for(request.user, pk)
-    if (
-        referral.organisation_id in provider_organisations(request.user)
-        and referral.state == Referral.State.SENT
-    ):
-        raise PermissionDenied  # the provider reads it on screen until it accepts
+    referral = get_referral(Scope.of(request), pk, why="referral form PDF")
+    if not shows_identity(request.user, referral):
+        # The form names the person: a provider reads the referral on screen until it
+        # accepts, and never again after declining or a withdrawal.
+        raise PermissionDenied
     from .referral_pdf import render_referral_pdf
 
-    pdf = render_referral_pdf(referral, language=getattr(request, "LANGUAGE_CODE", "sq"))
+    pdf = render_referral_pdf(
+        referral,
+        language=getattr(request, "LANGUAGE_CODE", "sq"),
+        can_read_text=may_read_referral_text(request.user, referral),
+    )
     record(request, "export", referral, summary="referral form PDF")
     response = HttpResponse(pdf, content_type="application/pdf")
     # The file name carries the reference number, never the person's name.

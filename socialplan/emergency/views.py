@@ -115,7 +115,13 @@ def _unit_list(request, pk, unit_pk):
 @login_required
 def unit_list(request, pk, unit_pk):
     event, unit, rows = _unit_list(request, pk, unit_pk)
-    record(request, "list", event, summary=f"emergency list of unit {unit.pk}: {len(rows)} people")
+    record(
+        request,
+        "list",
+        event,
+        summary=f"emergency list of unit {unit.pk}: {len(rows)} people",
+        people=[r.person.pk for r in rows],
+    )
     done = {}
     for person_id, kind in Response.objects.filter(
         event=event, person_id__in=[r.person.pk for r in rows]
@@ -151,6 +157,7 @@ def unit_list_export(request, pk, unit_pk, fmt):
         "export",
         event,
         summary=f"emergency list of unit {unit.pk} as {fmt}: {len(rows)} people",
+        people=[r.person.pk for r in rows],
     )
     response = HttpResponse(content, content_type=kind)
     response["Content-Disposition"] = (

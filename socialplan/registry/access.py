@@ -18,8 +18,10 @@ each; a case owner sees all of their case's person.
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
+from django.utils.translation import gettext_lazy
 
 from socialplan.accounts.access import memberships
+from socialplan.accounts.audit import record
 from socialplan.accounts.models import Membership
 
 Role = Membership.Role
@@ -90,14 +92,51 @@ def can_register(user, municipality_id=None) -> bool:
     )
 
 
-def get_person_for_user(user, pk, *, write=False):
-    """The person with this id if the user may see it (and change it): else 404 / 403."""
-    person = visible_people(user).filter(pk=pk).first()
+def get_person(scope, pk, *, write=False, why: str = "") -> "Person":  # noqa: F821
+    """The person with this id if the scope's user may see it (and change it): else 404 / 403.
+
+    Fetching is reading: the audit row naming the person is written here, so
+    no page can show a person without leaving one. `why` says which page.
+    """
+    user = scope.user
+    person = visible_people(user).select_related("unit", "municipality").filter(pk=pk).first()
     if person is None:
         raise Http404
     if write and not can_register(user, person.municipality_id):
         raise PermissionDenied
+    record(scope, "view", person, summary=why)
     return person
+
+
+def record_people_shown(scope, people, summary: str, *, action: str = "list") -> None:
+    """A list page's audit row: which people it showed (ids, never names or search terms)."""
+    ids = [getattr(p, "pk", p) for p in people]
+    record(scope, action, summary=f"{summary}, {len(ids)}", people=ids)
+
+
+def units_for(user, municipality_id):
+    """The administrative units where this user registers people."""
+    from socialplan.territory.models import AdministrativeUnit
+
+    units = AdministrativeUnit.objects.filter(municipality_id=municipality_id)
+    if user.is_superuser or roles_for(user, municipality_id) & MUNICIPALITY_WIDE:
+        return units
+    return units.filter(pk__in=[m.unit_id for m in memberships(user) if m.unit_id])
+
+
+def get_household(scope, pk):
+    """A household the user may open (one of its members is visible), else 404 alike
+    whether it exists or not: the answer must not tell who is in the register."""
+    from .models import Household
+
+    household = Household.objects.filter(pk=pk).first()
+    if household is None:
+        raise Http404
+    members = list(visible_people(scope.user).filter(household=household).select_related("unit"))
+    if not members:
+        raise Http404
+    record(scope, "view", household, people=[m.pk for m in members])
+    return household, members
 
 
 def roles_for(user, municipality_id) -> set[str]:
@@ -125,70 +164,24 @@ def visible_categories(user, person, categories, *, is_owner=None):
     return shown, len(categories) - len(shown)
 
 
-def visible_cases(user):
-    from socialplan.cases.models import Case
+# Free text (a case's reason, notes, a referral's purpose...) may name what a
+# category says: "victim of violence". It is shown only to those who may see
+# all of the person's current special categories, or who own a case of theirs.
+WITHHELD = gettext_lazy(
+    "Text withheld: it may reveal a category of this person that your role does not see."
+)
 
-    if not user.is_authenticated:
-        return Case.objects.none()
+
+def may_read_text(user, person, *, is_owner=None) -> bool:
     if user.is_superuser:
-        return Case.objects.all()
-    query = Q(owner=user)
-    for m in memberships(user):
-        if m.role in MUNICIPALITY_WIDE:
-            query |= Q(municipality_id=m.municipality_id)
-        elif m.role == Role.UNIT_ADMIN:
-            query |= Q(unit_id=m.unit_id)
-    return Case.objects.filter(query)
-
-
-def get_case_for_user(user, pk, *, write=False):
-    case = (
-        visible_cases(user)
-        .select_related("person", "unit", "owner", "municipality")
-        .filter(pk=pk)
-        .first()
-    )
-    if case is None:
-        raise Http404
-    if write and not can_register(user, case.municipality_id) and case.owner_id != user.pk:
-        raise PermissionDenied
-    return case
-
-
-def is_special_case(case) -> bool:
-    """Does the case's person have a current special category (consent is then required)?"""
-    return case.person.categories.filter(category__special=True, end_date__isnull=True).exists()
-
-
-def can_override_consent(user, municipality_id) -> bool:
-    return user.is_superuser or bool(roles_for(user, municipality_id) & OVERRIDE_ROLES)
-
-
-def provider_organisations(user) -> set[int]:
-    return {m.organisation_id for m in memberships(user) if m.role == Role.PROVIDER}
-
-
-def visible_referrals(user):
-    """Referrals a user may open: a provider's own organisation's; case workers' own cases'."""
-    from socialplan.cases.models import Referral
-
-    if not user.is_authenticated:
-        return Referral.objects.none()
-    if user.is_superuser:
-        return Referral.objects.all()
-    organisations = provider_organisations(user)
-    cases = visible_cases(user).values("pk")
-    return Referral.objects.filter(Q(organisation_id__in=organisations) | Q(case__in=cases))
-
-
-def answers_as(user, referral) -> str | None:
-    """Who may answer a referral: 'provider' for the receiving organisation's staff; 'staff'
-    for a case worker recording the reply of a provider that has no accounts; else None."""
-    if referral.organisation_id in provider_organisations(user):
-        return "provider"
-    provider_has_accounts = Membership.objects.filter(
-        organisation=referral.organisation_id
-    ).exists()
-    if not provider_has_accounts and can_register(user, referral.case.municipality_id):
-        return "staff"
-    return None
+        return True
+    special = [
+        pc
+        for pc in person.categories.filter(
+            category__special=True, end_date__isnull=True
+        ).select_related("category")
+    ]
+    if not special:
+        return True
+    _shown, hidden = visible_categories(user, person, special, is_owner=is_owner)
+    return hidden == 0

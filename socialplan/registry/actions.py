@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from socialplan.accounts.audit import diff, record
 
@@ -135,3 +136,14 @@ def merge_people(*, request, keep: Person, duplicate: Person) -> Person:
     )
     record(request, "change", duplicate, summary=f"merged into person {keep.pk}")
     return keep
+
+
+@transaction.atomic
+def resolve_duplicate_check(*, actor, check) -> None:
+    """The NJVRN compared the records and answered the administrator who asked."""
+    if check.resolved_at is not None:
+        return
+    check.resolved_at = timezone.now()
+    check.resolved_by = actor.user
+    check.save(update_fields=["resolved_at", "resolved_by"])
+    record(actor, "change", check, summary="duplicate check resolved", people=[check.person_id])

@@ -6,11 +6,14 @@ in the other order). Similarity is computed on names folded to lower case
 without diacritics.
 """
 
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from socialplan.accounts.audit import record
 from socialplan.directory.models import fold
 
-from .models import Person
+from .access import visible_people
+from .models import DuplicateCheck, Person
 
 NAME_SIMILARITY = 0.85
 
@@ -39,3 +42,65 @@ def find_duplicates(
         if max(name_similarity(full, other), name_similarity(swapped, other)) >= NAME_SIMILARITY:
             found[person.pk] = (person, "name_and_birth_date")
     return list(found.values())
+
+
+@dataclass
+class Screening:
+    """What a registering user may be told about possible duplicates."""
+
+    visible: list  # (person, reason) pairs the user may open
+    hidden: bool  # some they may not: not named, placed, counted or told why
+    same_id: bool  # a visible record has the same national ID
+
+
+def screen_duplicates(scope, *, municipality, data, exclude_pk=None, by_id=False) -> Screening:
+    """Possible duplicates of `data`, split by what the user may see.
+
+    For those they may not see, the people who may (the municipality's NJVRN
+    and director, registry/views duplicate_checks) are asked to check.
+    `by_id`: only the national ID counts (editing an existing record).
+    """
+    found = find_duplicates(
+        municipality=municipality,
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        date_of_birth=data["date_of_birth"],
+        national_id=data.get("national_id"),
+        exclude_pk=exclude_pk,
+    )
+    if by_id:
+        found = [(p, reason) for p, reason in found if reason == "national_id"]
+    visible_ids = set(
+        visible_people(scope.user)
+        .filter(pk__in=[p.pk for p, _r in found])
+        .values_list("pk", flat=True)
+    )
+    visible = [(p, reason) for p, reason in found if p.pk in visible_ids]
+    hidden = [p for p, _r in found if p.pk not in visible_ids]
+    if hidden:
+        ask_duplicate_check(scope, hidden)
+    return Screening(
+        visible=visible,
+        hidden=bool(hidden),
+        same_id=any(reason == "national_id" for _p, reason in visible),
+    )
+
+
+def ask_duplicate_check(scope, people) -> None:
+    """One open check per person and asker: asking again adds nothing."""
+    open_for = set(
+        DuplicateCheck.objects.filter(
+            asked_by=scope.user, person__in=people, resolved_at__isnull=True
+        ).values_list("person_id", flat=True)
+    )
+    for person in people:
+        if person.pk in open_for:
+            continue
+        check = DuplicateCheck.objects.create(person=person, asked_by=scope.user)
+        record(
+            scope,
+            "create",
+            check,
+            summary="possible duplicate sent to the NJVRN",
+            people=[person.pk],
+        )

@@ -5,10 +5,14 @@ are reached only through the querysets in access.py, which start from the
 user; every look and change is audited (accounts.audit).
 """
 
+import datetime
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from socialplan.directory.models import Category, fold
@@ -30,6 +34,20 @@ class Household(models.Model):
 
     def get_absolute_url(self):
         return reverse("registry:household", args=[self.pk])
+
+
+# The oldest date of birth the register accepts: older is a typing mistake.
+EARLIEST_BIRTH = datetime.date(1900, 1, 1)
+
+
+def validate_birth_date(value: datetime.date) -> None:
+    """One rule for the forms, the imports and the API: a date between 1900 and today."""
+    if value < EARLIEST_BIRTH:
+        raise ValidationError(
+            _("A date of birth before 1900 is not accepted: check the year."), code="too_old"
+        )
+    if value > timezone.localdate():
+        raise ValidationError(_("A date of birth cannot be in the future."), code="future")
 
 
 class Person(models.Model):
@@ -54,7 +72,7 @@ class Person(models.Model):
     last_name = models.CharField(_("last name"), max_length=100)
     fathers_name = models.CharField(_("father's name"), max_length=100, blank=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
-    date_of_birth = models.DateField(_("date of birth"))
+    date_of_birth = models.DateField(_("date of birth"), validators=[validate_birth_date])
     # NULL, not "", when unknown: the uniqueness constraint below ignores NULLs.
     national_id = models.CharField(  # noqa: DJ001
         _("national ID"), max_length=20, null=True, blank=True, help_text=_("Optional.")
@@ -198,6 +216,34 @@ class Assessment(models.Model):
     def need_rows(self):
         levels = dict(self.LEVELS)
         return [(label, levels.get(self.needs.get(code, 0))) for code, label in self.DOMAINS]
+
+
+class DuplicateCheck(models.Model):
+    """A possible duplicate its finder may not see, sent to someone who may.
+
+    A social administrator registering a person whose national ID (or name
+    and date of birth) matches a record outside their unit is not told who or
+    where: the NJVRN and the director of the municipality find the request
+    here, compare, and answer the administrator themselves.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    asked_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-asked_at", "-pk"]
+        verbose_name = _("duplicate check")
+        verbose_name_plural = _("duplicate checks")
+
+    def __str__(self):
+        return f"{_('duplicate check')} {self.pk}"
 
 
 class ImportBatch(models.Model):

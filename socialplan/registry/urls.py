@@ -13,6 +13,12 @@ urlpatterns = [
     path("people/<int:pk>/household/", views.household_start, name="household_start"),
     path("people/<int:pk>/merge/", views.merge, name="merge"),
     path("households/<int:pk>/", views.household_detail, name="household"),
+    path("duplicate-checks/", views.duplicate_checks, name="duplicate_checks"),
+    path(
+        "duplicate-checks/<int:pk>/resolve/",
+        views.duplicate_check_resolve,
+        name="duplicate_check_resolve",
+    ),
     path("statistics/<slug:code>/", stats_views.statistics_staff, name="statistics"),
     path("import/", import_views.upload, name="import"),
     path("import/<int:pk>/columns/", import_views.mapping, name="import_mapping"),

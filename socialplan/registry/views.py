@@ -3,28 +3,33 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from socialplan.accounts.access import memberships
-from socialplan.accounts.audit import record
+from socialplan.accounts.scope import Scope
 from socialplan.directory.models import fold
-from socialplan.territory.models import AdministrativeUnit
 
 from . import actions
 from .access import (
     CASE_WORKERS,
     MUNICIPALITY_WIDE,
+    WITHHELD,
     can_register,
-    get_person_for_user,
+    get_household,
+    get_person,
+    may_read_text,
+    record_people_shown,
     roles_for,
+    units_for,
     visible_categories,
     visible_people,
 )
-from .duplicates import find_duplicates
+from .duplicates import find_duplicates, screen_duplicates
 from .forms import AssessmentForm, MergeForm, PersonCategoryForm, PersonForm, PersonSearchForm
-from .models import Household, PersonCategory
+from .models import DuplicateCheck, PersonCategory
 
 SEARCH_LIMIT = 50
 
@@ -38,10 +43,8 @@ def _registering_membership(user):
 
 
 def _units_for(user, municipality):
-    units = AdministrativeUnit.objects.filter(municipality=municipality)
-    if user.is_superuser or roles_for(user, municipality.pk) & MUNICIPALITY_WIDE:
-        return units
-    return units.filter(pk__in=[m.unit_id for m in memberships(user) if m.unit_id])
+    # Kept for the list import's pages (import_views); the rule is access.units_for.
+    return units_for(user, municipality.pk)
 
 
 @login_required
@@ -61,8 +64,10 @@ def search(request):
         if data["date_of_birth"]:
             people = people.filter(date_of_birth=data["date_of_birth"])
         people = list(people[: SEARCH_LIMIT + 1])
-        # What was searched is personal data: the audit keeps only that a search happened.
-        record(request, "search", summary=f"register search, {len(people)} results")
+        # What was searched is personal data: the audit keeps who was shown, not the terms.
+        record_people_shown(
+            Scope.of(request), people[:SEARCH_LIMIT], "register search", action="search"
+        )
     return render(
         request,
         "registry/search.html",
@@ -85,32 +90,18 @@ def person_create(request):
         from socialplan.territory.models import Municipality
 
         municipality = Municipality.objects.first()
+    scope = Scope.of(request)
     household = None
     if request.GET.get("household"):
-        household = get_object_or_404(
-            Household, pk=request.GET["household"], municipality=municipality
-        )
-        if not visible_people(request.user).filter(household=household).exists():
-            raise PermissionDenied
-    form = PersonForm(request.POST or None, units=_units_for(request.user, municipality))
-    duplicates = []
+        household, _members = get_household(scope, request.GET["household"])
+        if household.municipality_id != municipality.pk:
+            raise Http404
+    form = PersonForm(request.POST or None, units=units_for(request.user, municipality.pk))
+    screening = None
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k in actions.PERSON_FIELDS}
-        duplicates = find_duplicates(
-            municipality=municipality,
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            date_of_birth=data["date_of_birth"],
-            national_id=data.get("national_id"),
-        )
-        same_id = [p for p, reason in duplicates if reason == "national_id"]
-        if same_id:
-            form.add_error(
-                "national_id", _("A person with this national ID is already registered.")
-            )
-        elif duplicates and not form.cleaned_data.get("confirm_not_duplicate"):
-            form.add_error(None, _("This may be a person already in the register: check below."))
-        else:
+        screening = screen_duplicates(scope, municipality=municipality, data=data)
+        if not _duplicates_block(form, screening):
             if household is not None:
                 data["household"] = household
             person = actions.register_person(
@@ -118,35 +109,60 @@ def person_create(request):
             )
             messages.success(request, _("Registered."))
             return redirect(person)
-    # Show only duplicates the user may open; count the others.
-    visible_ids = (
-        set(visible_people(request.user).values_list("pk", flat=True)) if duplicates else set()
-    )
     return render(
         request,
         "registry/person_form.html",
         {
             "form": form,
-            "duplicates": [(p, r) for p, r in duplicates if p.pk in visible_ids],
-            "hidden_duplicates": len([1 for p, _r in duplicates if p.pk not in visible_ids]),
+            "duplicates": screening.visible if screening else [],
+            "hidden_duplicates": bool(screening and screening.hidden),
             "household": household,
         },
     )
 
 
+def _duplicates_block(form, screening, *, editing=False) -> bool:
+    """Add the form's errors for possible duplicates; True when nothing may be saved.
+
+    A duplicate the user may see is shown and linked. One they may not see is
+    neither named nor placed, nor told apart by why it matched (so typing
+    someone's national ID does not reveal whether they are registered, or
+    where): the NJVRN is asked to check (screen_duplicates did) and nothing
+    is saved.
+    """
+    if screening.hidden:
+        form.add_error(
+            None,
+            _(
+                "A possible duplicate of this person is registered where you cannot see it. "
+                "Nothing was saved: the NJVRN has been asked to check and will contact you."
+            ),
+        )
+        return True
+    if screening.same_id:
+        form.add_error("national_id", _("A person with this national ID is already registered."))
+        return True
+    if screening.visible and not editing and not form.cleaned_data.get("confirm_not_duplicate"):
+        form.add_error(None, _("This may be a person already in the register: check below."))
+        return True
+    return False
+
+
 @login_required
 def person_detail(request, pk):
-    person = get_person_for_user(request.user, pk)
+    scope = Scope.of(request)
+    person = get_person(scope, pk, why="person page")
     categories = list(
         PersonCategory.objects.filter(person=person).select_related("category", "recorded_by")
     )
     shown, hidden = visible_categories(request.user, person, categories)
-    record(request, "view", person)
     household_members = (
-        visible_people(request.user).filter(household=person.household).exclude(pk=person.pk)
+        list(visible_people(request.user).filter(household=person.household).exclude(pk=person.pk))
         if person.household_id
         else []
     )
+    if household_members:
+        record_people_shown(scope, household_members, "household members on a person page")
     from socialplan.cases.models import Case
 
     return render(
@@ -159,6 +175,8 @@ def person_detail(request, pk):
             "assessments": person.assessments.select_related("assessor"),
             "cases": Case.objects.filter(person=person).select_related("owner"),
             "household_members": household_members,
+            "can_read_text": may_read_text(request.user, person),
+            "withheld": WITHHELD,
             "can_edit": can_register(request.user, person.municipality_id),
             "can_merge": request.user.is_superuser
             or bool(roles_for(request.user, person.municipality_id) & MUNICIPALITY_WIDE),
@@ -168,25 +186,17 @@ def person_detail(request, pk):
 
 @login_required
 def person_edit(request, pk):
-    person = get_person_for_user(request.user, pk, write=True)
+    scope = Scope.of(request)
+    person = get_person(scope, pk, write=True, why="edit")
     form = PersonForm(
-        request.POST or None, instance=person, units=_units_for(request.user, person.municipality)
+        request.POST or None, instance=person, units=units_for(request.user, person.municipality_id)
     )
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k in actions.PERSON_FIELDS}
-        clash = find_duplicates(
-            municipality=person.municipality,
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            date_of_birth=data["date_of_birth"],
-            national_id=data.get("national_id"),
-            exclude_pk=person.pk,
+        screening = screen_duplicates(
+            scope, municipality=person.municipality, data=data, exclude_pk=person.pk, by_id=True
         )
-        if any(reason == "national_id" for _p, reason in clash):
-            form.add_error(
-                "national_id", _("A person with this national ID is already registered.")
-            )
-        else:
+        if not _duplicates_block(form, screening, editing=True):
             try:
                 actions.update_person(
                     request=request,
@@ -210,7 +220,7 @@ def person_edit(request, pk):
 
 @login_required
 def category_add(request, pk):
-    person = get_person_for_user(request.user, pk, write=True)
+    person = get_person(Scope.of(request), pk, write=True, why="add a category")
     form = PersonCategoryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         actions.add_category(request=request, person=person, by=request.user, **form.cleaned_data)
@@ -224,7 +234,7 @@ def category_add(request, pk):
 
 @login_required
 def assessment_add(request, pk):
-    person = get_person_for_user(request.user, pk, write=True)
+    person = get_person(Scope.of(request), pk, write=True, why="needs assessment")
     form = AssessmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -248,7 +258,7 @@ def assessment_add(request, pk):
 @login_required
 @require_POST
 def household_start(request, pk):
-    person = get_person_for_user(request.user, pk, write=True)
+    person = get_person(Scope.of(request), pk, write=True, why="start a household")
     if person.household_id:
         messages.info(request, _("This person already belongs to a household."))
     else:
@@ -258,7 +268,8 @@ def household_start(request, pk):
 
 @login_required
 def merge(request, pk):
-    keep = get_person_for_user(request.user, pk, write=True)
+    scope = Scope.of(request)
+    keep = get_person(scope, pk, write=True, why="merge")
     if not (
         request.user.is_superuser
         or roles_for(request.user, keep.municipality_id) & MUNICIPALITY_WIDE
@@ -273,9 +284,9 @@ def merge(request, pk):
         exclude_pk=keep.pk,
     )
     ids = [p.pk for p, _r in candidates]
-    form = MergeForm(
-        request.POST or None, candidates=visible_people(request.user).filter(pk__in=ids)
-    )
+    candidates = visible_people(request.user).filter(pk__in=ids)
+    form = MergeForm(request.POST or None, candidates=candidates)
+    record_people_shown(scope, list(candidates), "merge candidates")
     if request.method == "POST" and form.is_valid():
         actions.merge_people(request=request, keep=keep, duplicate=form.cleaned_data["duplicate"])
         messages.success(
@@ -291,9 +302,38 @@ def merge(request, pk):
 
 @login_required
 def household_detail(request, pk):
-    household = get_object_or_404(Household, pk=pk)
-    members = visible_people(request.user).filter(household=household).select_related("unit")
-    if not members:
-        raise PermissionDenied
-    record(request, "view", household)
+    household, members = get_household(Scope.of(request), pk)
     return render(request, "registry/household.html", {"household": household, "members": members})
+
+
+@login_required
+def duplicate_checks(request):
+    """Possible duplicates raised by staff who could not see them: the NJVRN's to resolve."""
+    scope = Scope.of(request)
+    municipalities = scope.municipalities_where(MUNICIPALITY_WIDE)
+    if not municipalities and not request.user.is_superuser:
+        raise PermissionDenied
+    checks = DuplicateCheck.objects.filter(resolved_at__isnull=True).select_related(
+        "person", "person__unit", "asked_by"
+    )
+    if not request.user.is_superuser:
+        checks = checks.filter(person__municipality_id__in=municipalities)
+    checks = list(checks[:200])
+    record_people_shown(scope, [c.person_id for c in checks], "duplicate checks")
+    return render(request, "registry/duplicate_checks.html", {"checks": checks})
+
+
+@login_required
+@require_POST
+def duplicate_check_resolve(request, pk):
+    scope = Scope.of(request)
+    check = DuplicateCheck.objects.filter(
+        pk=pk, person__municipality_id__in=scope.municipalities_where(MUNICIPALITY_WIDE)
+    ).first()
+    if check is None and request.user.is_superuser:
+        check = DuplicateCheck.objects.filter(pk=pk).first()
+    if check is None:
+        raise Http404
+    actions.resolve_duplicate_check(actor=scope.actor, check=check)
+    messages.success(request, _("Marked as checked."))
+    return redirect("registry:duplicate_checks")

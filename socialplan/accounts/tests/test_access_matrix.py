@@ -13,7 +13,7 @@ import datetime
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from socialplan.accounts.models import Membership
+from socialplan.accounts.models import AuditEvent, AuditSubject, Membership
 from socialplan.cases import actions
 from socialplan.cases.models import Status
 from socialplan.directory.models import Category, Organisation, Service
@@ -107,6 +107,8 @@ MATRIX = {
     "registry:household_start": ("POST", ["person"], CASE_SIDE),
     "registry:merge": ("GET", ["person"], CASE_SIDE - {"unit_admin_same"}),
     "registry:household": ("GET", ["household"], CASE_SIDE),
+    "registry:duplicate_checks": ("GET", [], CASE_SIDE - {"unit_admin_same"}),
+    "registry:duplicate_check_resolve": ("POST", ["check"], CASE_SIDE - {"unit_admin_same"}),
     "registry:import": ("GET", [], CASE_SIDE | {"unit_admin_other"}),
     "registry:statistics": (
         "GET",
@@ -185,6 +187,28 @@ MATRIX = {
     "national:public": ("GET", [2026], EVERYONE),
     "national:staff": ("GET", [2026], {"national"}),
     "api:national_year": ("GET", [2026], EVERYONE),
+}
+# Routes that show Mira's personal data, and to whom: each of these requests must
+# leave an audit row naming her (accounts.AuditSubject), written by the access
+# helper that fetched her or by the list that showed her.
+SHOWS_MIRA = {
+    "registry:person": CASE_SIDE,
+    "registry:person_edit": CASE_SIDE,
+    "registry:category_add": CASE_SIDE,
+    "registry:assessment_add": CASE_SIDE,
+    "registry:household_start": CASE_SIDE,
+    "registry:merge": CASE_SIDE - {"unit_admin_same"},
+    "registry:household": CASE_SIDE,
+    "registry:duplicate_checks": CASE_SIDE - {"unit_admin_same"},
+    "cases:mine": {"unit_admin_same"},
+    "cases:open": CASE_SIDE,
+    "cases:case": CASE_SIDE,
+    "cases:conference_add": CASE_SIDE,
+    "cases:consent_add": CASE_SIDE,
+    "cases:refer": CASE_SIDE,
+    "cases:inbox": {"provider_receiving"},
+    "cases:referral": CASE_SIDE | {"provider_receiving"},
+    "cases:referral_pdf": CASE_SIDE,
 }
 API_TOKENS = "bearer tokens only; socialplan/api/tests/test_api_access.py"
 EMERGENCY_TOKENS = "bearer tokens only; socialplan/api/tests/test_api_areas.py"
@@ -333,6 +357,9 @@ def world(durres_plan, django_user_model):
         participants={"OJF": 6}, recorded_by=users["planner"],
     )  # fmt: skip
     recommendation = Recommendation.objects.create(consultation=consultation, text="Më shumë")
+    from socialplan.registry.models import DuplicateCheck
+
+    check = DuplicateCheck.objects.create(person=person, asked_by=users["unit_admin_other"])
     plan = durres_plan
     measure = plan.priorities.get(number=1).objectives.get().measures.first()
     objects = {
@@ -355,6 +382,7 @@ def world(durres_plan, django_user_model):
         "stay": stay.pk,
         "consultation": consultation.pk,
         "recommendation": recommendation.pk,
+        "check": check.pk,
         "hsds_service": hsds["services"][0]["id"],
         "hsds_organisation": hsds["organizations"][0]["id"],
         "open_data_code": "register-statistics",
@@ -377,12 +405,18 @@ def test_route_by_role(route, world, client, verified_login):
     users, objects = world
     method, arguments, allowed = MATRIX[route]
     url = reverse(route, args=[objects.get(a, a) for a in arguments])
-    wrong = []
+    wrong, unaudited = [], []
     for role in ROLES:
         client.logout()
         if role != "anonymous":
             verified_login(client, users[role])
+        before = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         response = client.post(url, {}) if method == "POST" else client.get(url)
         if _allowed(response) != (role in allowed):
             wrong.append(f"{role}: {response.status_code}")
+        if role in SHOWS_MIRA.get(route, ()) and not AuditSubject.objects.filter(
+            person_id=objects["person"], event__pk__gt=before, event__user=users[role]
+        ):
+            unaudited.append(role)
     assert not wrong, f"{route} ({url}) wrong for: {wrong}"
+    assert not unaudited, f"{route} ({url}) showed Mira without an audit row to: {unaudited}"
