@@ -1,19 +1,38 @@
 from django.contrib import admin
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import audit
+from .admin_scope import SuperuserOnlyAdmin
 from .models import ApiToken, AuditEvent, Membership
+
+# Accounts, roles and permissions decide who sees personal data: superusers only.
+admin.site.unregister(get_user_model())
+admin.site.unregister(Group)
+
+
+@admin.register(get_user_model())
+class UserAdmin(SuperuserOnlyAdmin, auth_admin.UserAdmin):
+    pass
+
+
+@admin.register(Group)
+class GroupAdmin(SuperuserOnlyAdmin, auth_admin.GroupAdmin):
+    pass
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):
     list_display = ["user", "role", "municipality", "unit", "organisation"]
     list_filter = ["role", "municipality"]
     raw_id_fields = ["user"]
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):
     """Read-only: auditors search it; nobody edits it."""
 
     list_display = ["at", "user", "action", "object_type", "object_id", "summary", "ip"]
@@ -32,7 +51,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):
     """Tokens are made with `manage.py create_api_token` (which shows the secret once);
     here they are only listed and revoked."""
 
@@ -48,4 +67,14 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request, queryset):
-        queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        tokens = list(queryset.filter(revoked_at__isnull=True))
+        now = timezone.now()
+        ApiToken.objects.filter(pk__in=[t.pk for t in tokens]).update(revoked_at=now)
+        for token in tokens:
+            audit.record(
+                request,
+                AuditEvent.Action.CHANGE,
+                token,
+                summary=f"admin: revoked API token {token.prefix}",
+                changes=audit.diff({"revoked_at": None}, {"revoked_at": now}),
+            )
