@@ -1,5 +1,6 @@
+from importlib import import_module
+
 from django.contrib import admin
-from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
@@ -9,19 +10,25 @@ from . import audit
 from .admin_scope import SuperuserOnlyAdmin
 from .models import ApiToken, AuditEvent, Membership
 
-# Accounts, roles and permissions decide who sees personal data: superusers only.
-admin.site.unregister(get_user_model())
-admin.site.unregister(Group)
+
+def superuser_only(model) -> None:
+    """Re-register another app's admin class for `model` as superuser-only and audited."""
+    current = type(admin.site._registry[model])
+    admin.site.unregister(model)
+    admin.site.register(model, type(current.__name__, (SuperuserOnlyAdmin, current), {}))
 
 
-@admin.register(get_user_model())
-class UserAdmin(SuperuserOnlyAdmin, auth_admin.UserAdmin):
-    pass
-
-
-@admin.register(Group)
-class GroupAdmin(SuperuserOnlyAdmin, auth_admin.GroupAdmin):
-    pass
+# Accounts, roles and permissions decide who sees personal data; TOTP devices hold
+# second-factor keys; lockout records hold usernames and addresses: superusers only.
+# Those apps come after this one in INSTALLED_APPS, so their admin modules are
+# imported here first.
+superuser_only(get_user_model())
+superuser_only(Group)
+for app_admin in ("django_otp.plugins.otp_totp.admin", "axes.admin"):
+    import_module(app_admin)
+for model in list(admin.site._registry):
+    if model._meta.app_label in {"otp_totp", "axes"}:
+        superuser_only(model)
 
 
 @admin.register(Membership)

@@ -12,15 +12,19 @@ admin.ModelAdmin / admin.TabularInline in its bases):
   Foreign-key and many-to-many choices are limited the same way, and a save
   that would put a row in another municipality is refused.
 - MunicipalityScopedInline: the same for an inline (saved by its parent).
-- SuperuserOnlyAdmin: users, memberships, tokens, the audit log, national lists.
+- SuperuserOnlyAdmin: users, groups, memberships, tokens, the audit log, TOTP
+  devices, lockout records, national lists.
 
 All three write an AuditEvent for every add, change and delete, inlines and
 the bulk "delete selected" action included.
 """
 
+import datetime
+
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import audit
@@ -28,8 +32,13 @@ from .access import MANAGERS, memberships
 from .models import AuditEvent
 
 Action = AuditEvent.Action
-# Values never copied into the audit trail, only the fact that they changed.
-SECRET_FIELDS = {"password", "key_hash"}
+# Values never copied into the audit trail, only the fact that they changed:
+# password hashes, API token hashes, TOTP device keys.
+SECRET_FIELDS = {
+    "auth.user": {"password"},
+    "accounts.apitoken": {"key_hash"},
+    "otp_totp.totpdevice": {"key"},
+}
 OUTSIDE_SCOPE = _("You do not manage the municipality this would belong to. Nothing was saved.")
 
 
@@ -109,15 +118,19 @@ def scoped_form(form_class, path: str, allowed: set[int] | None):
 def snapshot(obj) -> dict:
     """Field values of a row (foreign keys as ids, many-to-many as id lists)."""
     values = {f.name: f.value_from_object(obj) for f in obj._meta.concrete_fields}
+    for name, value in values.items():
+        # One clock for the trail: a form hands back local time, the database UTC.
+        if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+            values[name] = value.astimezone(datetime.UTC)
     if obj.pk is not None:
         for field in obj._meta.many_to_many:
             values[field.name] = list(getattr(obj, field.name).values_list("pk", flat=True))
     return values
 
 
-def changes(before: dict, after: dict) -> dict:
+def changes(obj, before: dict, after: dict) -> dict:
     found = audit.diff(before, after)
-    for name in SECRET_FIELDS & set(found):
+    for name in SECRET_FIELDS.get(obj._meta.label_lower, set()) & set(found):
         found[name] = ["[hidden]", "[hidden]"]
     return found
 
@@ -149,7 +162,7 @@ class AuditedAdmin:
             Action.CREATE,
             obj,
             summary=summary("added", obj),
-            changes=changes({}, snapshot(obj)),
+            changes=changes(obj, {}, snapshot(obj)),
         )
         return super().log_addition(request, obj, message)
 
@@ -160,7 +173,7 @@ class AuditedAdmin:
             Action.CHANGE,
             obj,
             summary=summary("changed", obj),
-            changes=changes(before, snapshot(obj)) if before is not None else {},
+            changes=changes(obj, before, snapshot(obj)) if before is not None else {},
         )
         return super().log_change(request, obj, message)
 
@@ -171,7 +184,7 @@ class AuditedAdmin:
                 Action.DELETE,
                 obj,
                 summary=summary("deleted", obj),
-                changes=changes(snapshot(obj), {}),
+                changes=changes(obj, snapshot(obj), {}),
             )
         return super().log_deletions(request, queryset)
 
@@ -188,7 +201,7 @@ class AuditedAdmin:
                     Action.DELETE,
                     obj,
                     summary=summary("deleted", obj),
-                    changes=changes(before[obj.pk], {}),
+                    changes=changes(obj, before[obj.pk], {}),
                 )
         super().save_formset(request, form, formset, change)
         for obj in formset.new_objects:
@@ -197,7 +210,7 @@ class AuditedAdmin:
                 Action.CREATE,
                 obj,
                 summary=summary("added", obj),
-                changes=changes({}, snapshot(obj)),
+                changes=changes(obj, {}, snapshot(obj)),
             )
         for obj, _fields in formset.changed_objects:
             audit.record(
@@ -205,7 +218,7 @@ class AuditedAdmin:
                 Action.CHANGE,
                 obj,
                 summary=summary("changed", obj),
-                changes=changes(before.get(obj.pk, {}), snapshot(obj)),
+                changes=changes(obj, before.get(obj.pk, {}), snapshot(obj)),
             )
 
 
