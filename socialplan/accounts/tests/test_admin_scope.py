@@ -313,6 +313,36 @@ def test_inline_edits_adds_and_bulk_deletes_are_audited(client, arta, durres_pla
     assert inline.changes == {"amount": [str(line.amount), str(line.amount + 5)]}
     assert AuditEvent.objects.filter(action="change", object_type="plan.activity").exists()
 
+    # Through the same page: one target added, one deleted.
+    old_target = Target.objects.create(
+        activity=activity, position=40, text="4 vizita", parsed=False
+    )
+    page = client.get(change_url(activity))
+    data = form_data(page)
+    targets = next(
+        f.formset for f in page.context["inline_admin_formsets"] if f.formset.model is Target
+    )
+    gone = [form.instance.pk for form in targets.forms].index(old_target.pk)
+    data[f"{targets.prefix}-{gone}-DELETE"] = "on"
+    extra = len(targets.forms)
+    data[f"{targets.prefix}-TOTAL_FORMS"] = str(extra + 1)
+    data.update(
+        {
+            f"{targets.prefix}-{extra}-activity": str(activity.pk),
+            f"{targets.prefix}-{extra}-position": "41",
+            f"{targets.prefix}-{extra}-text": "5 vizita",
+            f"{targets.prefix}-{extra}-years": "[]",
+        }
+    )
+    assert client.post(change_url(activity), data).status_code == 302
+    new_target = Target.objects.get(activity=activity, position=41)
+    assert not Target.objects.filter(pk=old_target.pk).exists()
+    assert AuditEvent.objects.get(action="create", object_type="plan.target").object_id == str(
+        new_target.pk
+    )
+    removed = AuditEvent.objects.get(action="delete", object_type="plan.target")
+    assert removed.object_id == str(old_target.pk) and removed.changes["text"] == ["4 vizita", None]
+
     added = client.post(
         reverse("admin:plan_budgetline_add"),
         {"activity": str(activity.pk), "position": "99", "amount": "700", "source": "municipality"},
@@ -475,3 +505,20 @@ def test_a_superusers_account_edits_are_audited_without_secrets(client, besnik, 
     assert changes(device, {"key": "aa" * 20}, {"key": "bb" * 20}) == {
         "key": ["[hidden]", "[hidden]"]
     }
+
+
+def test_revoking_tokens_in_the_admin_is_audited(client, besnik, verified_login):
+    from socialplan.accounts.models import ApiToken
+
+    root = get_user_model().objects.create_superuser("rrenja", password=PASSWORD)
+    verified_login(client, root)
+    token, _secret = ApiToken.issue(user=besnik, name="raporti")
+    response = client.post(
+        changelist_url(ApiToken), {"action": "revoke", "_selected_action": [str(token.pk)]}
+    )
+    assert response.status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    event = AuditEvent.objects.get(action="change", object_type="accounts.apitoken")
+    assert event.object_id == str(token.pk) and event.summary.startswith("admin:")
+    assert event.changes["revoked_at"][0] is None
