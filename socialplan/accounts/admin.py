@@ -1,19 +1,45 @@
+from importlib import import_module
+
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import audit
+from .admin_scope import SuperuserOnlyAdmin
 from .models import ApiToken, AuditEvent, Membership
 
 
+def superuser_only(model) -> None:
+    """Re-register another app's admin class for `model` as superuser-only and audited."""
+    current = type(admin.site._registry[model])
+    admin.site.unregister(model)
+    admin.site.register(model, type(current.__name__, (SuperuserOnlyAdmin, current), {}))
+
+
+# Accounts, roles and permissions decide who sees personal data; TOTP devices hold
+# second-factor keys; lockout records hold usernames and addresses: superusers only.
+# Those apps come after this one in INSTALLED_APPS, so their admin modules are
+# imported here first.
+superuser_only(get_user_model())
+superuser_only(Group)
+for app_admin in ("django_otp.plugins.otp_totp.admin", "axes.admin"):
+    import_module(app_admin)
+for model in list(admin.site._registry):
+    if model._meta.app_label in {"otp_totp", "axes"}:
+        superuser_only(model)
+
+
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):
     list_display = ["user", "role", "municipality", "unit", "organisation"]
     list_filter = ["role", "municipality"]
     raw_id_fields = ["user"]
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):
     """Read-only: auditors search it; nobody edits it."""
 
     list_display = ["at", "user", "action", "object_type", "object_id", "summary", "ip"]
@@ -32,7 +58,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):
     """Tokens are made with `manage.py create_api_token` (which shows the secret once);
     here they are only listed and revoked."""
 
@@ -48,4 +74,14 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request, queryset):
-        queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        tokens = list(queryset.filter(revoked_at__isnull=True))
+        now = timezone.now()
+        ApiToken.objects.filter(pk__in=[t.pk for t in tokens]).update(revoked_at=now)
+        for token in tokens:
+            audit.record(
+                request,
+                AuditEvent.Action.CHANGE,
+                token,
+                summary=f"admin: revoked API token {token.prefix}",
+                changes=audit.diff({"revoked_at": None}, {"revoked_at": now}),
+            )

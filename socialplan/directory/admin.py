@@ -1,14 +1,23 @@
 from django.contrib import admin
 
+from socialplan.accounts.admin_scope import (
+    MunicipalityScopedAdmin,
+    MunicipalityScopedInline,
+    SuperuserOnlyAdmin,
+)
+
 from .models import Category, Organisation, Service
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):
+    """A national list shared by every municipality: no municipality's staff edits it."""
+
     list_display = ["code", "name", "name_en", "special"]
 
 
-class ServiceInline(admin.TabularInline):
+class ServiceInline(MunicipalityScopedInline, admin.TabularInline):
+    municipality_path = "municipality"
     model = Service
     extra = 0
     fields = ["name", "type", "status", "confidential"]
@@ -16,7 +25,8 @@ class ServiceInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(MunicipalityScopedAdmin, admin.ModelAdmin):
+    municipality_path = "municipality"
     list_display = ["name", "kind", "funding", "municipality"]
     list_filter = ["municipality", "kind", "funding"]
     search_fields = ["name"]
@@ -25,7 +35,8 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(MunicipalityScopedAdmin, admin.ModelAdmin):
+    municipality_path = "municipality"
     list_display = ["name", "organisation", "type", "status", "confidential"]
     list_filter = ["municipality", "type", "status", "confidential"]
     list_select_related = ["organisation"]

@@ -1,22 +1,27 @@
 from django.contrib import admin
 
+from socialplan.accounts.admin_scope import MunicipalityScopedAdmin, MunicipalityScopedInline
+
 from .models import Event, Exercise, ListCriterion, Protocol, ProtocolContact, ProtocolStep
 
 
-class StepInline(admin.TabularInline):
+class StepInline(MunicipalityScopedInline, admin.TabularInline):
+    municipality_path = "protocol__municipality"
     model = ProtocolStep
     extra = 1
 
 
-class ContactInline(admin.TabularInline):
+class ContactInline(MunicipalityScopedInline, admin.TabularInline):
+    municipality_path = "protocol__municipality"
     model = ProtocolContact
     extra = 1
 
 
 @admin.register(Protocol)
-class ProtocolAdmin(admin.ModelAdmin):
+class ProtocolAdmin(MunicipalityScopedAdmin, admin.ModelAdmin):
     """A version used by an event is read-only: "Save as new" makes the next version."""
 
+    municipality_path = "municipality"
     list_display = ["title", "version", "municipality", "current", "adopted_on"]
     save_as = True
     inlines = [StepInline, ContactInline]
@@ -33,17 +38,20 @@ class ProtocolAdmin(admin.ModelAdmin):
 
 
 @admin.register(ListCriterion)
-class ListCriterionAdmin(admin.ModelAdmin):
+class ListCriterionAdmin(MunicipalityScopedAdmin, admin.ModelAdmin):
+    municipality_path = "municipality"
     list_display = ["label", "kind", "category", "domain", "active", "municipality"]
     list_filter = ["municipality", "kind", "active"]
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(MunicipalityScopedAdmin, admin.ModelAdmin):
+    municipality_path = "municipality"
     list_display = ["title", "kind", "status", "started_at", "municipality"]
     readonly_fields = ["protocol", "created_by"]
 
 
 @admin.register(Exercise)
-class ExerciseAdmin(admin.ModelAdmin):
+class ExerciseAdmin(MunicipalityScopedAdmin, admin.ModelAdmin):
+    municipality_path = "municipality"
     list_display = ["title", "kind", "date", "municipality"]

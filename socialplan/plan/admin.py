@@ -1,15 +1,19 @@
 from django.contrib import admin
 
+from socialplan.accounts.admin_scope import MunicipalityScopedAdmin, MunicipalityScopedInline
+
 from .models import Activity, BudgetLine, DeclaredTotal, Measure, Objective, Plan, Priority, Target
 
 
-class PriorityInline(admin.TabularInline):
+class PriorityInline(MunicipalityScopedInline, admin.TabularInline):
+    municipality_path = "plan__municipality"
     model = Priority
     extra = 0
     fields = ["number", "title", "line"]
 
 
-class DeclaredTotalInline(admin.TabularInline):
+class DeclaredTotalInline(MunicipalityScopedInline, admin.TabularInline):
+    municipality_path = "plan__municipality"
     model = DeclaredTotal
     extra = 0
     fields = [
@@ -26,7 +30,8 @@ class DeclaredTotalInline(admin.TabularInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(MunicipalityScopedAdmin, admin.ModelAdmin):
+    municipality_path = "municipality"
     list_display = [
         "title",
         "slug",
@@ -41,31 +46,36 @@ class PlanAdmin(admin.ModelAdmin):
     inlines = [PriorityInline, DeclaredTotalInline]
 
 
-class ObjectiveInline(admin.StackedInline):
+class ObjectiveInline(MunicipalityScopedInline, admin.StackedInline):
+    municipality_path = "priority__plan__municipality"
     model = Objective
     extra = 0
 
 
 @admin.register(Priority)
-class PriorityAdmin(admin.ModelAdmin):
+class PriorityAdmin(MunicipalityScopedAdmin, admin.ModelAdmin):
+    municipality_path = "plan__municipality"
     list_display = ["number", "title", "plan"]
     list_filter = ["plan"]
     inlines = [ObjectiveInline]
 
 
-class MeasureInline(admin.TabularInline):
+class MeasureInline(MunicipalityScopedInline, admin.TabularInline):
+    municipality_path = "objective__priority__plan__municipality"
     model = Measure
     extra = 0
 
 
 @admin.register(Objective)
-class ObjectiveAdmin(admin.ModelAdmin):
+class ObjectiveAdmin(MunicipalityScopedAdmin, admin.ModelAdmin):
+    municipality_path = "priority__plan__municipality"
     list_display = ["code", "title", "priority"]
     list_filter = ["priority__plan"]
     inlines = [MeasureInline]
 
 
-class ActivityInline(admin.TabularInline):
+class ActivityInline(MunicipalityScopedInline, admin.TabularInline):
+    municipality_path = "measure__objective__priority__plan__municipality"
     model = Activity
     extra = 0
     fields = ["position", "code", "title", "start_year", "end_year"]
@@ -73,25 +83,29 @@ class ActivityInline(admin.TabularInline):
 
 
 @admin.register(Measure)
-class MeasureAdmin(admin.ModelAdmin):
+class MeasureAdmin(MunicipalityScopedAdmin, admin.ModelAdmin):
+    municipality_path = "objective__priority__plan__municipality"
     list_display = ["__str__", "title"]
     list_filter = ["objective__priority__plan"]
     list_select_related = ["objective"]
     inlines = [ActivityInline]
 
 
-class TargetInline(admin.TabularInline):
+class TargetInline(MunicipalityScopedInline, admin.TabularInline):
+    municipality_path = "activity__measure__objective__priority__plan__municipality"
     model = Target
     extra = 0
 
 
-class BudgetLineInline(admin.TabularInline):
+class BudgetLineInline(MunicipalityScopedInline, admin.TabularInline):
+    municipality_path = "activity__measure__objective__priority__plan__municipality"
     model = BudgetLine
     extra = 0
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(MunicipalityScopedAdmin, admin.ModelAdmin):
+    municipality_path = "measure__objective__priority__plan__municipality"
     list_display = ["display_code", "title", "start_year", "end_year", "measure"]
     list_filter = ["measure__objective__priority__plan", "measure__objective"]
     list_select_related = ["measure__objective"]
@@ -101,7 +115,8 @@ class ActivityAdmin(admin.ModelAdmin):
 
 
 @admin.register(BudgetLine)
-class BudgetLineAdmin(admin.ModelAdmin):
+class BudgetLineAdmin(MunicipalityScopedAdmin, admin.ModelAdmin):
+    municipality_path = "activity__measure__objective__priority__plan__municipality"
     list_display = ["printed", "amount", "per_year", "source", "activity"]
     list_filter = ["source", "per_year", "activity__measure__objective__priority__plan"]
     list_select_related = ["activity"]

@@ -120,6 +120,8 @@ def test_pages_run_a_constant_number_of_queries(
 
 
 def test_staff_login_and_admin(client, director, durres_plan):
+    # The admin lists only the municipalities where a user holds a managing role.
+    director.memberships.create(municipality=durres_plan.municipality, role="planner")
     response = client.post(
         reverse("login"), {"username": "arta.director", "password": "not-a-real-password"}
     )
