@@ -12,12 +12,16 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
-from django.http import Http404
 from ninja import Field, Path, Query, Router, Schema
 
-from socialplan.accounts.access import memberships
 from socialplan.monitoring import actions
-from socialplan.monitoring.access import READERS, reporting_scope, reports_for, visible_reports
+from socialplan.monitoring.access import (
+    get_report,
+    may_read_any,
+    reporting_scope,
+    reports_for,
+    visible_reports,
+)
 from socialplan.monitoring.models import ProgressReport
 from socialplan.plan.models import Plan
 from socialplan.plan.reports import activities_queryset
@@ -164,10 +168,7 @@ def _report(report: ProgressReport) -> dict:
 
 
 def _report_for(user, pk) -> ProgressReport:
-    report = visible_reports(user, _reports()).filter(pk=pk).first()
-    if report is None:
-        raise Http404
-    return report
+    return get_report(user, pk, _reports())
 
 
 @router.get(
@@ -177,7 +178,7 @@ def _report_for(user, pk) -> ProgressReport:
 )
 def list_progress_reports(request, filters: Query[ReportFilters]):
     user = request.user
-    if not user.is_superuser and not any(m.role in READERS for m in memberships(user)):
+    if not may_read_any(user):
         raise PermissionDenied("Your role reads no progress report.")
     reports = visible_reports(user, _reports())
     if filters.plan is not None:

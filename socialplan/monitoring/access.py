@@ -88,3 +88,31 @@ def visible_reports(user, queryset):
         elif m.role in READERS:
             query |= Q(plan__municipality=m.municipality_id)
     return queryset.filter(query)
+
+
+def get_report(user, pk, queryset=None):
+    """The progress report if this user may read it, else 404 (pages and API alike).
+
+    Reports hold no personal data, so no audit row for reading; changes are audited
+    by the actions.
+    """
+    from django.http import Http404
+
+    from .models import ProgressReport
+
+    report = (
+        visible_reports(user, ProgressReport.objects.all() if queryset is None else queryset)
+        .select_related(
+            "plan__municipality", "activity__measure__objective__priority", "organisation", "unit"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if report is None:
+        raise Http404
+    return report
+
+
+def may_read_any(user) -> bool:
+    """Does any of the user's roles read progress reports?"""
+    return user.is_superuser or any(m.role in READERS for m in memberships(user))

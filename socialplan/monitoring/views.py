@@ -14,6 +14,7 @@ from socialplan.plan.reports import activities_queryset
 
 from . import actions
 from .access import (
+    get_report,
     may_approve,
     may_edit,
     may_read,
@@ -141,17 +142,7 @@ def report_list(request, slug, year):
 
 
 def _report_for(user, pk) -> ProgressReport:
-    report = (
-        visible_reports(user, ProgressReport.objects.all())
-        .select_related(
-            "plan__municipality", "activity__measure__objective__priority", "organisation", "unit"
-        )
-        .filter(pk=pk)
-        .first()
-    )
-    if report is None:
-        raise Http404
-    return report
+    return get_report(user, pk)
 
 
 @login_required
