@@ -39,9 +39,11 @@ def readable(code: str) -> str:
 
 
 def may_issue_for(issuer, user) -> bool:
-    """A superuser, or a director of a municipality the user works in."""
+    """A superuser, or a director of a municipality the user works in (not for a superuser)."""
     if issuer.is_superuser:
         return True
+    if user.is_superuser:
+        return False
     directed = {
         m.municipality_id for m in memberships(issuer) if m.role == Membership.Role.DIRECTOR
     }

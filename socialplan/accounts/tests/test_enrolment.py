@@ -182,6 +182,12 @@ def test_a_director_issues_a_code_for_a_colleague_of_her_municipality(
     nobody = client.post(ISSUE_PAGE, {"username": "no.such.user"})
     assert other.context["form"].errors == nobody.context["form"].errors
     assert not EnrolmentCode.objects.filter(user=teuta).exists()
+    # Nor for a superuser, though one works in Durrës too.
+    root = type(mira).objects.create_superuser("root", password=PASSWORD)
+    Membership.objects.create(user=root, municipality=mira.memberships.get().municipality,
+                              role="planner")  # fmt: skip
+    client.post(ISSUE_PAGE, {"username": "root"})
+    assert not EnrolmentCode.objects.filter(user=root).exists()
 
 
 def test_only_directors_and_superusers_issue_codes(client, arben, django_user_model, durres):
