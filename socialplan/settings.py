@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "socialplan.accounts.session_lifetime.SessionLifetimeMiddleware",
     "socialplan.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -201,6 +202,10 @@ AXES_USERNAME_CALLABLE = "socialplan.accounts.lockout.lockout_username"
 # switches the requirement off, e.g. for a demo without an authenticator app.
 OTP_REQUIRED = _env_bool("TWO_FACTOR_REQUIRED", True)
 OTP_TOTP_ISSUER = "Plani Social Vendor"
+# An API token lasts this many days, then the API answers 401 (socialplan/api/auth.py).
+API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "90"))
+# A code to set up an authenticator app, issued by an administrator, lasts this long.
+ENROLMENT_CODE_HOURS = int(os.environ.get("ENROLMENT_CODE_HOURS", "72"))
 
 # Albanian first; English second. Source strings are English.
 LANGUAGE_CODE = "sq"
@@ -228,6 +233,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_MINUTES", "30")) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# However busy, a session ends this many hours after its log-in (a working
+# day): socialplan.accounts.session_lifetime.SessionLifetimeMiddleware.
+SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "8"))
 SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"

@@ -1,5 +1,6 @@
 """Who may do what, where; and the append-only record of what was done."""
 
+import datetime
 import hashlib
 import secrets
 
@@ -81,6 +82,13 @@ class AuditEvent(models.Model):
         IMPORT = "import", _("imported")
         REFER = "refer", _("referred")
         LOGIN_FAILED = "login_failed", _("failed login")
+        LOGIN = "login", _("logged in (password)")
+        LOGIN_2FA = "login_2fa", _("logged in (two-factor code)")
+        LOGOUT = "logout", _("logged out")
+        ENROL = "enrol", _("set up an authenticator app")
+        ENROL_CODE = "enrol_code", _("issued an enrolment code")
+        TOKEN_ISSUE = "token_issue", _("issued an API token")
+        TOKEN_REVOKE = "token_revoke", _("revoked an API token")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(
@@ -142,14 +150,23 @@ class AuditSubject(models.Model):
 
 class ApiTokenQuerySet(models.QuerySet):
     def active(self):
-        return self.filter(revoked_at__isnull=True, user__is_active=True)
+        return self.filter(
+            revoked_at__isnull=True, user__is_active=True, expires_at__gt=timezone.now()
+        )
+
+
+def token_lifetime() -> datetime.timedelta:
+    return datetime.timedelta(days=settings.API_TOKEN_DAYS)
 
 
 class ApiToken(models.Model):
     """A bearer token for the JSON API, acting as its user under the same access rules.
 
     Only the SHA-256 of the secret is kept: the secret is shown once, when the
-    token is made (`manage.py create_api_token`), and can never be read back.
+    token is made (the "API tokens" page, or `manage.py create_api_token`), and
+    can never be read back. A token expires (settings.API_TOKEN_DAYS) and is
+    revoked when its user's password changes, the account is deactivated or
+    the last authenticator app is removed (see signals.py).
     """
 
     user = models.ForeignKey(
@@ -160,6 +177,7 @@ class ApiToken(models.Model):
     # The secret's first characters, so a person can tell their tokens apart.
     prefix = models.CharField(_("prefix"), max_length=8, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
@@ -179,23 +197,77 @@ class ApiToken(models.Model):
 
     @classmethod
     def issue(cls, *, user, name: str) -> tuple["ApiToken", str]:
-        """A new token and its secret; the caller shows the secret once and forgets it."""
+        """A new token and its secret; the caller shows the secret once and forgets it.
+
+        Callers decide who may have one: the tokens page asks for a session
+        that passed two-factor, create_api_token refuses personal-data roles.
+        """
         secret = secrets.token_urlsafe(32)
         token = cls.objects.create(
-            user=user, name=name, key_hash=cls.hash(secret), prefix=secret[:8]
+            user=user,
+            name=name,
+            key_hash=cls.hash(secret),
+            prefix=secret[:8],
+            expires_at=timezone.now() + token_lifetime(),
         )
         return token, secret
 
     @classmethod
     def find(cls, secret: str) -> "ApiToken | None":
-        """The active token with this secret, or None (unknown, revoked, user inactive)."""
+        """The active token with this secret, or None (unknown, revoked, expired, user inactive)."""
         return cls.objects.active().select_related("user").filter(key_hash=cls.hash(secret)).first()
 
     @property
     def active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and self.expires_at > timezone.now()
 
-    def revoke(self) -> None:
-        if self.revoked_at is None:
-            self.revoked_at = timezone.now()
-            self.save(update_fields=["revoked_at"])
+    def revoke(self) -> bool:
+        """Revoke once; True if this call revoked it (so the caller audits it)."""
+        if self.revoked_at is not None:
+            return False
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at"])
+        return True
+
+
+class EnrolmentCode(models.Model):
+    """A one-time code an administrator gives a user to set up an authenticator app.
+
+    Without it, whoever holds only the password could enrol their own device
+    for an account that has none yet. One code per user (a new one replaces
+    the old); only a password-style hash is kept; it expires, is used once,
+    and is burnt after a few wrong tries.
+    """
+
+    MAX_FAILURES = 5
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolment_code"
+    )
+    code_hash = models.CharField(max_length=200, editable=False)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("issued"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    failures = models.PositiveSmallIntegerField(_("wrong tries"), default=0)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enrolment code")
+        verbose_name_plural = _("enrolment codes")
+
+    def __str__(self):
+        return f"{self.user} ({self.created_at:%Y-%m-%d})"
+
+    @property
+    def usable(self) -> bool:
+        return (
+            self.used_at is None
+            and self.failures < self.MAX_FAILURES
+            and self.expires_at > timezone.now()
+        )

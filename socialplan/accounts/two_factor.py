@@ -53,6 +53,11 @@ def code_page_url(user, next_url: str = "") -> str:
     return f"{url}?{urlencode({'next': next_url})}" if next_url else url
 
 
+def setup_url(next_url: str = "") -> str:
+    url = reverse("accounts:two_factor_setup")
+    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+
+
 def secret_base32(device: TOTPDevice) -> str:
     return b32encode(device.bin_key).decode()
 
@@ -66,3 +71,8 @@ def complete_login(request, device: TOTPDevice) -> None:
     # A new session key for the elevated session, as Django does at log-in.
     request.session.cycle_key()
     otp_login(request, device)
+
+
+def discard_pending_devices(user) -> None:
+    """Forget unconfirmed secrets: one may have been shown before enrolment codes existed."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()

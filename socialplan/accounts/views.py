@@ -1,4 +1,8 @@
-"""Logging in: password, then (for staff who reach personal data) a TOTP code."""
+"""Logging in: password, then (for staff who reach personal data) a TOTP code.
+
+Setting up the authenticator app needs a one-time enrolment code from an
+administrator first (enrolment.py).
+"""
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -9,10 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django_otp import verify_token
 
-from . import two_factor
+from . import enrolment, two_factor
 from .access import requires_two_factor
 from .audit import record
-from .forms import CodeForm
+from .forms import CodeForm, EnrolmentCodeForm
+from .models import AuditEvent
 
 WRONG_CODE = "wrong two-factor code"
 
@@ -52,6 +57,9 @@ def two_factor_setup(request):
     # Someone holding only the password must not replace a device already set up.
     if two_factor.confirmed_devices(user).exists():
         return redirect(two_factor.code_page_url(user, next_url))
+    # ... nor enrol the first one: that takes the administrator's one-time code.
+    if not enrolment.redeemed_in_this_session(request):
+        return _ask_enrolment_code(request, next_url)
     device = two_factor.pending_device(user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -60,7 +68,10 @@ def two_factor_setup(request):
         elif device.verify_token(form.cleaned_data["code"]):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
+            enrolment.finish(request)
+            record(request, AuditEvent.Action.ENROL, device, summary="authenticator app set up")
             two_factor.complete_login(request, device)
+            record(request, AuditEvent.Action.LOGIN_2FA, summary="first two-factor code")
             return redirect(next_url)
         else:
             record(request, "login_failed", summary=WRONG_CODE)
@@ -77,6 +88,25 @@ def two_factor_setup(request):
             "qr_svg": two_factor.qr_svg(uri),
         },
     )
+
+
+def _ask_enrolment_code(request, next_url):
+    """The first step of set-up: the one-time code an administrator issued."""
+    form = EnrolmentCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if enrolment.redeem(request, form.cleaned_data["enrolment_code"]):
+            # A fresh secret that nobody saw before the code was given.
+            two_factor.discard_pending_devices(request.user)
+            return redirect(two_factor.setup_url(next_url))
+        form.add_error(
+            "enrolment_code",
+            _(
+                "That enrolment code is not right, or it has expired or been used. "
+                "Check it, or ask your administrator for a new one."
+            ),
+        )
+    context = {"form": form, "next": next_url, "hours": settings.ENROLMENT_CODE_HOURS}
+    return render(request, "accounts/enrolment_code.html", context)
 
 
 @never_cache
@@ -100,6 +130,7 @@ def two_factor_verify(request):
                 verified = verify_token(user, device.persistent_id, code)
                 if verified is not None:
                     two_factor.complete_login(request, verified)
+                    record(request, AuditEvent.Action.LOGIN_2FA, summary="two-factor code")
                     return redirect(next_url)
             record(request, "login_failed", summary=WRONG_CODE)
             form.add_error("code", _("That code is not right. Enter the code your app shows now."))

@@ -6,7 +6,8 @@ bearer tokens open the endpoints with personal data: no session cookie, so
 no cross-site request can use a logged-in browser's rights.
 
 The secret never goes into a log or an audit row: it is hashed at once and
-only the hash is looked up.
+only the hash is looked up. A revoked or expired token, or one whose user
+is inactive, is not found (ApiToken.find), so ninja answers 401.
 """
 
 import datetime

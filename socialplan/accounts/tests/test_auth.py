@@ -13,9 +13,11 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from socialplan.accounts.access import requires_two_factor
+from socialplan.accounts.enrolment import issue_code
 from socialplan.accounts.management.commands.seed_demo import ensure_demo_device
 from socialplan.accounts.middleware import is_public
 from socialplan.accounts.models import AuditEvent, Membership
+from socialplan.accounts.session_lifetime import LOGGED_IN_AT
 from socialplan.directory.models import Organisation
 from socialplan.directory.tests.conftest import make_service
 from socialplan.territory.models import Municipality
@@ -119,6 +121,27 @@ def test_the_lockout_page_speaks_english_too(english_client, besa):
     assert "30 minutes" in response.content.decode()
 
 
+# Successful log-ins
+
+
+def test_a_successful_login_and_logout_are_audited(client, besa):
+    _log_in(client, "besa.planner", REMOTE_ADDR="10.1.2.3")
+    event = AuditEvent.objects.get(action="login")
+    assert (event.user, event.ip) == (besa, "10.1.2.3")
+    assert PASSWORD not in str(event.__dict__)
+    client.post(reverse("logout"))
+    assert AuditEvent.objects.filter(action="logout", user=besa).count() == 1
+
+
+def test_a_right_two_factor_code_is_audited(client, mira):
+    device = TOTPDevice.objects.create(user=mira, name="phone", confirmed=True)
+    _log_in(client, "mira.director")
+    assert AuditEvent.objects.filter(action="login", user=mira).count() == 1
+    assert not AuditEvent.objects.filter(action="login_2fa").exists()
+    client.post(reverse("accounts:two_factor_verify"), {"code": _code(device)})
+    assert AuditEvent.objects.filter(action="login_2fa", user=mira).count() == 1
+
+
 # Two-factor authentication
 
 
@@ -139,12 +162,25 @@ def test_who_must_use_two_factor(mira, besa, django_user_model, durres):
     ]
 
 
+def _enrol_with_a_code(client, user, next_url=""):
+    """Enter a fresh enrolment code on the set-up page, as a user given one would."""
+    code = issue_code(user=user)
+    setup = reverse("accounts:two_factor_setup")
+    response = client.post(setup, {"enrolment_code": code, "next": next_url})
+    assert response.status_code == 302 and response["Location"].startswith(setup)
+    return response
+
+
 def test_a_director_without_a_device_sets_one_up_then_works(client, mira):
     response = _log_in(client, "mira.director", next_url=MANAGE)
     setup = reverse("accounts:two_factor_setup")
     assert response.status_code == 302 and response["Location"].startswith(setup)
     # logged in with the password, but every guarded page sends her to set up
     assert client.get(MANAGE)["Location"].startswith(setup)
+    # the set-up page first asks for the administrator's enrolment code
+    asked = client.get(response["Location"])
+    assert "otpauth_uri" not in asked.context and not TOTPDevice.objects.filter(user=mira)
+    response = _enrol_with_a_code(client, mira, MANAGE)
     page = client.get(response["Location"])
     assert page.status_code == 200 and page.context["otpauth_uri"].startswith("otpauth://totp/")
     device = TOTPDevice.objects.get(user=mira, confirmed=False)
@@ -156,11 +192,14 @@ def test_a_director_without_a_device_sets_one_up_then_works(client, mira):
     assert client.get(MANAGE).status_code == 200
     device.refresh_from_db()
     assert device.confirmed
+    actions = list(AuditEvent.objects.filter(user=mira).values_list("action", flat=True))
+    assert {"login", "enrol_code", "enrol", "login_2fa"} <= set(actions)
 
 
 def test_a_wrong_code_is_refused_and_audited(client, mira):
     _log_in(client, "mira.director")
     setup = reverse("accounts:two_factor_setup")
+    _enrol_with_a_code(client, mira)
     client.get(setup)
     device = TOTPDevice.objects.get(user=mira)
     wrong = f"{(int(_code(device)) + 1) % 1_000_000:06d}"
@@ -268,6 +307,17 @@ def test_verified_login_fixture_passes_both_steps(client, mira, verified_login):
 
 
 # Idle sessions
+
+
+def test_a_busy_session_still_ends_after_a_working_day(client, besa, settings):
+    assert settings.SESSION_MAX_HOURS == 8
+    _log_in(client, "besa.planner")
+    assert client.get(MANAGE).status_code == 200
+    session = client.session
+    session[LOGGED_IN_AT] -= 8 * 3600 + 1
+    session.save()
+    assert client.get(MANAGE)["Location"].startswith(reverse("login"))
+    assert not _logged_in(client)
 
 
 def test_sessions_end_when_idle(client, besa, settings):
