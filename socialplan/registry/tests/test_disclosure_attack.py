@@ -53,6 +53,8 @@ class Published:
         self.index = {}
         self.equations = []  # (variables, coefficients): sum = 0
         self.boxes = defaultdict(list)  # variable -> [(low, high)]
+        self.claims = []  # (key, low, high): what a "<5" says of its figure
+        self.values = defaultdict(set)  # key -> every value published for it
 
     def var(self, key) -> int:
         return self.index.setdefault(key, len(self.index))
@@ -67,8 +69,13 @@ class Published:
 
     def publish(self, key, value, base, *, rounded=True):
         """What a figure tells: exact (base 1), within base - 1 (rounded), nothing (suppressed)."""
-        if value is None or value == "<5":
-            self.var(key)
+        self.var(key)
+        self.values[key].add(None if value == "<5" else value)
+        if value == "<5":
+            # It claims 1 to 4; the attacker does not rely on it (it is checked below).
+            self.claims.append((key, 1, THRESHOLD - 1))
+            return
+        if value is None:
             return
         spread = base - 1 if rounded else 0
         self.boxes[self.var(key)].append((max(0, value - spread), value + spread))
@@ -349,6 +356,10 @@ def test_no_small_count_can_be_worked_out_from_everything_published(client, durr
     for key, v in published.index.items():
         for lo, hi in published.boxes.get(v, []):
             assert lo <= truth[key] <= hi, (key, truth[key], lo, hi)
+    # A "<5" must hold fewer than 5 (it once marked cells of 5 to 30 hidden to protect others).
+    false_claims = {k: truth[k] for k, lo, hi in published.claims if not lo <= truth[k] <= hi}
+    # Outputs never disagree: a figure published twice has one value.
+    disagreements = {k: v for k, v in published.values.items() if len(v) > 1}
 
     suspects = {published.index[key]: key for key in published.index if 0 < truth[key] < THRESHOLD}
     assert len(suspects) > 50, "the synthetic country has small groups to protect"
@@ -358,6 +369,10 @@ def test_no_small_count_can_be_worked_out_from_everything_published(client, durr
         for v, (low, high) in ranges.items()
         if high - low + 1 < THRESHOLD
     }
-    assert not disclosed, f"{len(disclosed)} of {len(suspects)} small counts disclosed: " + str(
-        sorted(disclosed.items(), key=str)[:10]
+    assert not disclosed and not false_claims and not disagreements, (
+        f"{len(disclosed)} of {len(suspects)} small counts disclosed (true, low, high): "
+        f"{sorted(disclosed.items(), key=str)[:6]}; "
+        f"{len(false_claims)} figures shown as '<5' hold 5 or more: "
+        f"{sorted(false_claims.items(), key=str)[:4]}; "
+        f"{len(disagreements)} figures differ between outputs"
     )
