@@ -352,6 +352,22 @@ def test_no_small_count_can_be_worked_out_from_everything_published(client, durr
                     links += 1
     assert links > 50, "the outputs share their category totals"
 
+    # Cases open at the end of a year: those of the year before, plus opened, minus closed.
+    years, identities = years_to_tally(), 0
+    for municipality in Municipality.objects.all():
+        for year in years[1:]:
+
+            def cases(measure, y=year, m=municipality.code):
+                return ("nat", y, "activity", m, measure)
+
+            terms = [cases("cases_open"), cases("cases_open", year - 1)]
+            terms += [cases("cases_opened"), cases("cases_closed")]
+            signs = [1, -1, -1, 1]
+            if sum(sign * truth[t] for sign, t in zip(signs, terms, strict=True)) == 0:
+                published.equations.append(([published.var(t) for t in terms], signs))
+                identities += 1
+    assert identities, "the attacker knows how cases carry over from year to year"
+
     # The truth satisfies what was published: nothing lies about its range.
     for key, v in published.index.items():
         for lo, hi in published.boxes.get(v, []):
