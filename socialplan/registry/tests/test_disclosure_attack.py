@@ -92,9 +92,11 @@ class Published:
             self.add_sum([(*prefix, r, c) for r in rows], (*prefix, SUM, c))
         self.add_sum([(*prefix, r, SUM) for r in rows], (*prefix, SUM, SUM))
         for i, r in enumerate(rows):
-            if base > 1 and not rounded_rows:
+            if base > 1:
                 assert row_totals[i] in (None, sum(cells[i])), "a rounded table adds up"
-            else:
+            # In a rounded table only a category's total is a figure of its own;
+            # other totals are sums of published cells: nothing more to learn.
+            if base == 1 or rounded_rows:
                 self.publish((*prefix, r, SUM), row_totals[i], base)
         for j, c in enumerate(columns):
             if base > 1:
