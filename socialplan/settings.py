@@ -37,6 +37,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# The key of the rounding of public statistics (socialplan.disclosure,
+# docs/disclosure.md): set once and never change it; empty: SECRET_KEY.
+DISCLOSURE_SECRET = os.environ.get("DISCLOSURE_SECRET", "")
 DEBUG = _env_bool("DEBUG", False)
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]

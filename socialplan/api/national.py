@@ -1,4 +1,4 @@
-"""The national roll-up as JSON: public, suppressed like the public page, from the tallies."""
+"""The national roll-up as JSON: public, protected like the public page, from the tallies."""
 
 import datetime
 
@@ -17,11 +17,13 @@ router = Router(tags=["national"])
 class MunicipalityYearOut(Schema):
     code: str
     name: str
-    people: dict[str, int | None] = Field(
-        description="People with a current category, by category code; null where suppressed."
+    people: dict[str, int] = Field(
+        description="People with a current category, by category code, rounded to a multiple "
+        "of rounded_to (the same figure as the municipality's statistics page)."
     )
     activity: dict[str, int | None] = Field(
-        description="Cases opened, closed, open; referrals; services delivered; people served."
+        description="Cases opened, closed, open; referrals; services delivered; people served "
+        "(rounded to a multiple of rounded_to)."
     )
     progress_reports: dict[str, int] = Field(description="Approved reports by status.")
     spent: int = Field(description="Lek spent on the plan's activities (approved reports).")
@@ -29,6 +31,10 @@ class MunicipalityYearOut(Schema):
 
 class NationalOut(Schema):
     year: int
+    rounded_to: int = Field(
+        description="Counts of people and cases are rounded to a multiple of this (true value "
+        "within rounded_to - 1); totals are sums of the rounded counts."
+    )
     refreshed_from: datetime.datetime | None
     refreshed_to: datetime.datetime | None
     totals: dict[str, int | None]
@@ -38,7 +44,7 @@ class NationalOut(Schema):
 @router.get(
     "/{year}",
     response={200: NationalOut, 404: ErrorOut, 422: InvalidOut},
-    summary="Every municipality's year in figures (small groups suppressed)",
+    summary="Every municipality's year in figures (counts of people rounded to base 5)",
 )
 def national_year(request, year: int = Path(..., ge=2000, le=2100)):
     if year not in years_to_tally():
@@ -62,6 +68,7 @@ def national_year(request, year: int = Path(..., ge=2000, le=2100)):
         )
     return {
         "year": year,
+        "rounded_to": people.rounding_base,
         "refreshed_from": report.refreshed_from,
         "refreshed_to": report.refreshed_to,
         "totals": dict(zip(activity.column_keys, activity.column_totals, strict=True)),

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db.models import Prefetch
 
+from socialplan import disclosure
 from socialplan.needs.models import NeedFigure
 from socialplan.territory.models import AdministrativeUnit, Municipality
 
@@ -20,7 +21,7 @@ from .models import Category, Service, ServiceType
 # with only these has no structured service of its own.
 LIGHT_TYPES = {ServiceType.PRE_SOCIAL, ServiceType.ONLINE}
 # Public figures never show a group of fewer people than this.
-SMALL_COUNT = 5
+SMALL_COUNT = disclosure.THRESHOLD
 
 
 @dataclass

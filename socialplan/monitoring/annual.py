@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from socialplan import disclosure
 from socialplan.accounts.audit import record
 from socialplan.charts.svg import bar_chart
 from socialplan.plan.models import Activity, Plan
@@ -42,7 +43,7 @@ STATUS_ORDER = [
 ]
 # The report is public: a computed count of people under 5 is not shown.
 PEOPLE_METRICS = {IndicatorLink.Metric.NJVRN_CASES, IndicatorLink.Metric.PEOPLE_SERVED}
-SMALL = 5
+SMALL = disclosure.THRESHOLD
 # Chart labels are cut at 34 characters (charts.svg); the suffix must survive.
 CHART_LABEL = 34
 

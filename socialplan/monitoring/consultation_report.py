@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
+from socialplan import disclosure
 from socialplan.directory.models import Category
 
 from .models import Consultation, Recommendation
 
-SMALL_GROUP = 5
+SMALL_GROUP = disclosure.THRESHOLD
 
 
 @dataclass

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from socialplan import disclosure
 from socialplan.accounts.audit import record
 from socialplan.charts.svg import bar_chart
 from socialplan.plan.models import Activity, Plan
@@ -52,7 +53,7 @@ def _dashboard_context(plan, year, *, public):
                 and link
                 and link.metric in PEOPLE_METRICS
                 and row.actual is not None
-                and 0 < row.actual < 5
+                and disclosure.small(row.actual)
             ):
                 row.actual, row.how = None, _("fewer than 5 people: not shown")
     done_chart = bar_chart(

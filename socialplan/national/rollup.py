@@ -2,8 +2,10 @@
 
 Three queries whatever the size of the country: the tallies of the year
 summed by municipality, measure and dimension; the municipalities; when the
-tallies were refreshed. The public version suppresses small groups with the
-register's own rule (registry.aggregates.suppress).
+tallies were refreshed. The public version protects the counts of people and
+of their cases with the method of `socialplan.disclosure` (rounding to base
+5, keyed): a municipality's people in a category get the very figure the
+municipality's own statistics page publishes.
 """
 
 import datetime
@@ -12,9 +14,10 @@ from dataclasses import dataclass, replace
 from django.db.models import Max, Min, Sum
 from django.utils.translation import gettext as _
 
+from socialplan import disclosure
 from socialplan.directory.models import Category
 from socialplan.monitoring.models import ProgressReport
-from socialplan.registry.aggregates import Table, suppress
+from socialplan.registry.aggregates import Table
 from socialplan.territory.models import Municipality
 
 from .models import Tally, TallyRefresh
@@ -90,9 +93,21 @@ def national_report(year: int, *, public: bool) -> NationalReport:
     )
     if public:
         # Counts of people, and of cases and services (each about a few people
-        # in a small municipality), follow the register's rule; progress
-        # reports are about activities, not people, and are shown as they are.
-        people, activity = suppress(people), _suppress_each_column(activity)
+        # in a small municipality), are protected; progress reports are about
+        # activities, not people, and are shown as they are. Each cell is a
+        # quantity of its own; totals are sums of the published cells.
+        codes = {pk: code for pk, code, _name in places}
+        people = disclosure.protect(
+            people, cell_key=lambda m, c: disclosure.people_key(codes[m], c)
+        )
+        # Measures do not add up across a row: no row totals.
+        activity = replace(
+            disclosure.protect(
+                activity, cell_key=lambda m, measure: ("activity", codes[m], year, measure)
+            ),
+            row_totals=tuple(None for _ in activity.row_keys),
+            total=None,
+        )
     spent = {code: counts.get((pk, Measure.SPENT, ""), 0) for pk, code, _name in places}
     spent[""] = sum(spent.values())
     return NationalReport(
@@ -106,29 +121,4 @@ def national_report(year: int, *, public: bool) -> NationalReport:
         progress=progress,
         spent=spent,
         codes={pk: code for pk, code, _name in places},
-    )
-
-
-def _suppress_each_column(table: Table) -> Table:
-    """Suppress every column on its own: its measures do not add up across a row."""
-    rows = list(zip(table.row_keys, table.row_labels, strict=True))
-    columns, totals = [], []
-    for j, key in enumerate(table.column_keys):
-        single = suppress(
-            Table.from_counts(
-                title=table.title,
-                rows=rows,
-                columns=[(key, table.column_labels[j])],
-                counts={(r, key): table.cells[i][j] for i, r in enumerate(table.row_keys)},
-            )
-        )
-        columns.append([row[0] for row in single.cells])
-        totals.append(single.column_totals[0])
-    return replace(
-        table,
-        cells=tuple(zip(*columns, strict=True)) if columns else table.cells,
-        row_totals=tuple(None for _ in table.row_keys),
-        column_totals=tuple(totals),
-        total=None,
-        is_suppressed=True,
     )

@@ -5,7 +5,8 @@ description, the fields of its data dictionary (name, meaning, unit,
 source), and `rows(plan)`, a list of dicts built in a constant number of
 queries whatever the number of rows. Only public figures reach a row:
 progress and actuals from approved reports only, register counts only from
-the suppressed public tables (a small group stays "<5"), the directory as its
+the protected public tables (rounded to a multiple of 5: socialplan.disclosure,
+the same figures as the public pages and the API), the directory as its
 HSDS export (which never holds a confidential address), and no free text
 written about people.
 
@@ -31,6 +32,7 @@ from django.utils.functional import Promise
 # Lazy: the registry is built at import, the strings are read in the visitor's language.
 from django.utils.translation import gettext_lazy as _
 
+from socialplan import disclosure
 from socialplan.dbrouting import reporting
 from socialplan.directory import hsds
 from socialplan.monitoring.annual import PEOPLE_METRICS, SMALL
@@ -39,7 +41,7 @@ from socialplan.monitoring.models import ProgressReport, Spending
 from socialplan.monitoring.reports import activity_statuses
 from socialplan.plan.models import Activity, BudgetLine, FundingSource, Plan
 from socialplan.plan.reconciliation import reconcile
-from socialplan.registry.aggregates import SUPPRESSED_TEXT, public_people_tables
+from socialplan.registry.aggregates import public_people_tables
 from socialplan.uploads import safe_cell
 
 # --- Units and sources the dictionaries share -----------------------------------
@@ -52,11 +54,12 @@ YEAR = _("year")
 BOOLEAN = _("true or false")
 LINE = _("line number")
 PEOPLE = _("people (“<5”: fewer than 5, not published)")
+ROUNDED_PEOPLE = _("people, rounded to a multiple of 5")
 
 PLAN_DOCUMENT = _("the plan document, as printed (the plan's reviewed data file)")
 PLAN_COMPUTED = _("computed by the system from the plan's budget lines")
 REPORTS = _("approved progress reports")
-REGISTER = _("the municipality's register of people in need, suppressed")
+REGISTER = _("the municipality's register of people in need, rounded to a multiple of 5")
 DIAGNOSIS = _("the plan's diagnosis and statistics annex, as printed")
 DIRECTORY = _("the services directory (HSDS 3.0 export)")
 SYSTEM = _("the system")
@@ -396,7 +399,7 @@ def indicator_dataset_rows(plan: Plan) -> list[dict]:
                 and actual is not None
                 and 0 < actual < SMALL
             ):
-                actual, how = SUPPRESSED_TEXT, _("fewer than 5 people: not published")
+                actual, how = disclosure.SMALL_TEXT, _("fewer than 5 people: not published")
             rows.append(
                 {
                     "year": year,
@@ -622,8 +625,10 @@ def register_rows(plan: Plan) -> list[dict]:
                 "category_label": label,
                 "column": column,
                 "kind": kind,
-                # Suppressed values (None) stay suppressed: never a number under 5.
-                "count": SUPPRESSED_TEXT if value is None else value,
+                # Protected (socialplan.disclosure): a multiple of 5, the true
+                # count within 4 of it; totals are sums of the rounded cells.
+                "count": value,
+                "rounded_to": table.rounding_base,
             }
         )
 
@@ -641,12 +646,13 @@ def register_rows(plan: Plan) -> list[dict]:
 
 REGISTER_STATISTICS = Dataset(
     code="register-statistics",
-    title=_("People in need registered (suppressed statistics)"),
+    title=_("People in need registered (rounded statistics)"),
     description=_(
         "Counts from the municipality's register of people in need, by category and unit, "
-        "sex, age group and year the category started. A group of fewer than 5 is published "
-        "as “<5”, and so is any figure that would let it be worked out; special "
-        "categories are counted only for the whole municipality."
+        "sex, age group and year the category started. Every count is rounded to a multiple "
+        "of 5 (0 stands for 0 to 4 people, 5 for 1 to 9), the same way in every download, "
+        "page and year; totals are the sums of the rounded counts; special categories are "
+        "counted only for the whole municipality."
     ),
     fields=(
         Field("on", _("the date the counts hold on"), _("date (YYYY-MM-DD)"), SYSTEM),
@@ -674,9 +680,15 @@ REGISTER_STATISTICS = Dataset(
         ),
         Field(
             "count",
-            _("people (a person counts once in each of their categories); “<5”: suppressed"),
-            PEOPLE,
+            _("people (a person counts once in each of their categories), rounded"),
+            ROUNDED_PEOPLE,
             REGISTER,
+        ),
+        Field(
+            "rounded_to",
+            _("the rounding base: the true count is within rounded_to - 1 of the count"),
+            NUMBER,
+            SYSTEM,
         ),
     ),
     rows=register_rows,

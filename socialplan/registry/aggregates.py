@@ -1,10 +1,11 @@
-"""Counts of the register, cases and referrals, and small-cell suppression.
+"""Counts of the register, cases and referrals, and the tables the public may see.
 
 Everything here is plain data (dataclasses) built from the database in a
 constant number of queries, whatever the number of people; templates, the
 API and exports only lay it out. Builders return *raw* counts, for staff who
 may see them; anything that can reach the public (portal, open data, the
-annual report, the council) goes through `suppress()` or `public_people_tables()`.
+annual report, the council) goes through `public_people_tables()` (see
+`socialplan.disclosure`).
 
 What is counted
 ---------------
@@ -25,39 +26,26 @@ What is counted
   `case.first_service_at`, or, when that is not set, to the first reply of an
   accepted referral (a referral in state accepted or outcome reported).
 
-Small-cell suppression (`suppress`)
------------------------------------
-A table is rows x columns of counts with row totals, column totals and a
-grand total; every total is the sum of its cells. Taken together it is a
-grid of lines: each row with its row total, each column with its column
-total, the row of column totals and the column of row totals (each with the
-grand total). In each line the cells add up to the line's total.
-
-1. Primary: every cell or total from 1 to 4 is suppressed (None, shown "<5").
-   Zero is shown: it reveals no one.
-2. Complementary: a line with exactly one suppressed entry lets a reader
-   recompute it (line total minus the visible cells). In such a line the
-   smallest visible non-zero cell is suppressed as well (among equal values,
-   one whose other line already has a suppressed entry, so fewer cells are
-   lost); if the line has no such cell, its total is suppressed. This repeats
-   until no line has exactly one suppressed entry.
-
-So no suppressed value equals a visible total minus visible cells. It
-protects against exact recomputation within one table; a determined reader
-can still bound a suppressed value, and tables that share margins should be
-published from the same suppressed table.
+Protection of public figures
+----------------------------
+Raw tables are for staff. What the public sees goes through
+`public_people_tables()`, which protects the tables with the method of
+`socialplan.disclosure` (controlled random rounding to base 5, keyed, see
+docs/disclosure.md): every count a multiple of 5, each category's total
+rounded once and shared by every table (and by the national roll-up), the
+cells of a row adding up to it, other totals the sums of published cells.
 
 Special categories (`Category.special`: violence, trafficking, disability,
 Roma and Egyptian, substance use, LGBTIQ+) are never broken down by unit in
 public: the public unit table leaves them out (its totals then count only
 the other categories), and they appear as municipality totals only, in a
-table of their own that is suppressed too.
+table of their own that is protected too.
 """
 
 import datetime
 import statistics
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from django.db.models import Case as SqlCase
 from django.db.models import Count, Exists, Min, OuterRef, Q, Value, When
@@ -65,6 +53,7 @@ from django.db.models.functions import ExtractYear
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from socialplan import disclosure
 from socialplan.accounts.models import Membership
 from socialplan.cases.models import Case, Referral, Status
 from socialplan.directory.models import Category
@@ -72,15 +61,12 @@ from socialplan.territory.models import AdministrativeUnit
 
 from .models import Person, PersonCategory
 
-SMALLEST_SHOWN = 5
-SUPPRESSED_TEXT = "<5"
-
 AGE_GROUPS = [("0-17", 0), ("18-64", 18), ("65+", 65)]
 
 
 @dataclass(frozen=True)
 class Table:
-    """Counts by row x column, with totals. None marks a suppressed value."""
+    """Counts by row x column, with totals."""
 
     title: str
     row_keys: tuple
@@ -96,7 +82,12 @@ class Table:
     column_dimension: str = ""
     # Keys of rows that are special categories of personal data.
     special_rows: frozenset = field(default_factory=frozenset)
-    is_suppressed: bool = False
+    # 1: true counts (staff); 5: protected for the public (socialplan.disclosure).
+    rounding_base: int = 1
+
+    @property
+    def is_protected(self) -> bool:
+        return self.rounding_base > 1
 
     @classmethod
     def from_counts(
@@ -138,8 +129,8 @@ class Table:
 
     def without_rows(self, keys) -> "Table":
         """The table without these rows; totals are recomputed (raw tables only)."""
-        if self.is_suppressed:
-            raise ValueError("rows can only be dropped from a table before suppression")
+        if self.is_protected:
+            raise ValueError("rows can only be dropped from a table before protection")
         keep = [i for i, key in enumerate(self.row_keys) if key not in keys]
         return Table.from_counts(
             title=self.title,
@@ -154,80 +145,12 @@ class Table:
             special_rows=self.special_rows - set(keys),
         )
 
-    def display_rows(self) -> list[tuple[str, list[str], str]]:
-        """(label, cells, total) as text for a template, "<5" where suppressed."""
+    def display_rows(self) -> list[tuple[str, list[int], int]]:
+        """(label, cells, total) for a template."""
         return [
-            (label, [display(v) for v in row], display(total))
+            (label, list(row), total)
             for label, row, total in zip(self.row_labels, self.cells, self.row_totals, strict=True)
         ]
-
-
-def display(value: int | None) -> str:
-    return SUPPRESSED_TEXT if value is None else str(value)
-
-
-def suppress(table: Table) -> Table:
-    """The table with small cells, and the cells that would reveal them, suppressed.
-
-    See the module docstring for the rule. Returns a new table; None marks a
-    suppressed value.
-    """
-    n_rows, n_columns = len(table.row_keys), len(table.column_keys)
-    # One grid with the margins: column n_columns holds row totals, row n_rows
-    # the column totals, and the corner the grand total.
-    grid = [[*row, row_total] for row, row_total in zip(table.cells, table.row_totals, strict=True)]
-    grid.append([*table.column_totals, table.total])
-
-    def value(point):
-        return grid[point[0]][point[1]]
-
-    hidden = {
-        (i, j)
-        for i in range(n_rows + 1)
-        for j in range(n_columns + 1)
-        if grid[i][j] is None or 0 < grid[i][j] < SMALLEST_SHOWN
-    }
-    # Each line lists its cells, then its total (always last).
-    rows = [[(i, j) for j in range(n_columns + 1)] for i in range(n_rows + 1)]
-    columns = [[(i, j) for i in range(n_rows + 1)] for j in range(n_columns + 1)]
-    lines = rows + columns
-
-    def hidden_in(line) -> int:
-        return sum(1 for point in line if point in hidden)
-
-    changed = True
-    while changed:
-        changed = False
-        for line in lines:
-            if hidden_in(line) != 1:
-                continue
-            candidates = [p for p in line[:-1] if p not in hidden and value(p)]
-            if candidates:
-
-                def preference(point, line=line):
-                    row, column = rows[point[0]], columns[point[1]]
-                    other = column if row is line else row
-                    already = hidden_in(other)
-                    # A crossing line with one hidden entry is fixed by the same
-                    # choice; one with none would need a complement of its own.
-                    return (value(point), {1: 0, 0: 2}.get(already, 1), point)
-
-                hidden.add(min(candidates, key=preference))
-            else:
-                hidden.add(line[-1])
-            changed = True
-
-    def shown(i, j):
-        return None if (i, j) in hidden else grid[i][j]
-
-    return replace(
-        table,
-        cells=tuple(tuple(shown(i, j) for j in range(n_columns)) for i in range(n_rows)),
-        row_totals=tuple(shown(i, n_columns) for i in range(n_rows)),
-        column_totals=tuple(shown(n_rows, j) for j in range(n_columns)),
-        total=shown(n_rows, n_columns),
-        is_suppressed=True,
-    )
 
 
 # People ---------------------------------------------------------------------
@@ -334,7 +257,7 @@ def people_by_category_and_start_year(municipality, *, on=None, categories=None)
 
 @dataclass(frozen=True)
 class PublicPeopleTables:
-    """The people tables as they may be published: all suppressed."""
+    """The people tables as they may be published: all protected (socialplan.disclosure)."""
 
     by_unit: Table  # special categories left out (see the module docstring)
     special_totals: Table  # special categories, municipality totals only
@@ -356,15 +279,36 @@ def public_people_tables(municipality, *, on=None) -> PublicPeopleTables:
         column_dimension="municipality",
         special_rows=by_unit.special_rows,
     )
+    code = municipality.code
+
+    def cells(table):
+        return lambda row, column: (table, code, row, column)
+
+    def people(row):
+        return disclosure.people_key(code, row)
+
     return PublicPeopleTables(
-        by_unit=suppress(by_unit.without_rows(by_unit.special_rows)),
-        special_totals=suppress(special_totals),
-        by_sex=suppress(people_by_category_and_sex(municipality, on=on, categories=categories)),
-        by_age_group=suppress(
-            people_by_category_and_age_group(municipality, on=on, categories=categories)
+        by_unit=disclosure.protect(
+            by_unit.without_rows(by_unit.special_rows), cell_key=cells("unit"), row_key=people
         ),
-        by_start_year=suppress(
-            people_by_category_and_start_year(municipality, on=on, categories=categories)
+        special_totals=disclosure.protect(
+            special_totals, cell_key=lambda row, _column: people(row), row_key=people
+        ),
+        by_sex=disclosure.protect(
+            people_by_category_and_sex(municipality, on=on, categories=categories),
+            cell_key=cells("sex"),
+            row_key=people,
+        ),
+        by_age_group=disclosure.protect(
+            people_by_category_and_age_group(municipality, on=on, categories=categories),
+            cell_key=cells("age_group"),
+            row_key=people,
+        ),
+        # Periods started each year are quantities of their own (a past year's
+        # stays the same from one day to the next): each cell is rounded alone.
+        by_start_year=disclosure.protect(
+            people_by_category_and_start_year(municipality, on=on, categories=categories),
+            cell_key=cells("start_year"),
         ),
     )
 
@@ -568,7 +512,7 @@ def time_to_first_service(municipality) -> TimeToService:
 
 @dataclass(frozen=True)
 class Aggregates:
-    """The raw figures for the director's dashboard (staff only; suppress before publishing)."""
+    """The raw figures for the director's dashboard (staff only; protect before publishing)."""
 
     on: datetime.date
     people_by_unit: Table

@@ -61,7 +61,7 @@ READ_ALL_REPORTS = {
 MATRIX = {
     "portal:home": ("GET", [], EVERYONE),
     "portal:open_data": ("GET", [], EVERYONE),
-    # The most sensitive dataset: counts that include Mira, suppressed.
+    # The most sensitive dataset: counts that include Mira, protected (rounded).
     "portal:dataset": ("GET", ["plan", "open_data_code", "open_data_format"], EVERYONE),
     "portal:dictionary": ("GET", ["plan", "open_data_code"], EVERYONE),
     "plan:list": ("GET", [], EVERYONE),
@@ -182,7 +182,7 @@ MATRIX = {
     "api:get_population": ("GET", ["durres"], EVERYONE),
     "api:list_need_figures": ("GET", ["durres"], EVERYONE),
     "api:list_consultations": ("GET", ["plan"], EVERYONE),
-    # The national roll-up: suppressed for everyone, every figure for national viewers.
+    # The national roll-up: protected for everyone, every figure for national viewers.
     "national:latest": ("GET", [], EVERYONE),
     "national:public": ("GET", [2026], EVERYONE),
     "national:staff": ("GET", [2026], {"national"}),

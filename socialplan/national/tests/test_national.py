@@ -180,16 +180,23 @@ def test_rollup_reads_tallies_in_constant_queries(national, client):
     served = Tally.objects.filter(
         municipality__code="durres", year=2026, measure="service_events"
     ).aggregate(n=Sum("value"))["n"]
-    assert durres["activity"]["service_events"] == served
-    # Small groups are suppressed in public.
+    # Counts are protected in public: rounded to a multiple of 5, within 4.
+    assert body["rounded_to"] == 5
+    assert durres["activity"]["service_events"] % 5 == 0
+    assert abs(durres["activity"]["service_events"] - served) <= 4
     values = [v for m in body["municipalities"] for v in m["people"].values()]
-    assert None in values and not any(v is not None and 0 < v < 5 for v in values)
+    assert values and all(v % 5 == 0 for v in values)
+    people = Tally.objects.filter(municipality__code="durres", year=2026, measure="people")
+    for category, value in durres["people"].items():
+        true = sum(people.filter(dimension=category).values_list("value", flat=True))
+        assert abs(value - true) <= 4
 
 
 def test_rollup_pages(national, client, django_user_model):
     public = client.get("/national/2026/")
     assert public.status_code == 200
-    assert "&lt;5" in public.content.decode()
+    assert "&lt;5" not in public.content.decode()
+    assert public.context["report"].people.is_protected
     assert client.get("/national/1990/").status_code == 404
     staff = client.get("/national/2026/staff/")
     assert staff.status_code == 302  # to the login page
@@ -207,7 +214,7 @@ def test_national_viewer_sees_every_figure(national, client, django_user_model):
     response = client.get("/national/2026/staff/")
     assert response.status_code == 200
     report = response.context["report"]
-    assert not report.people.is_suppressed
+    assert not report.people.is_protected
     assert (
         report.people.total
         == Tally.objects.filter(year=2026, measure="people")

@@ -7,6 +7,8 @@ an English reader, beside the document's own "29,295,000".
 
 from django import template
 
+from socialplan import disclosure
+
 register = template.Library()
 NNBSP = "\u202f"
 
@@ -44,6 +46,6 @@ def people(value, public=False):
     if value in (None, ""):
         return "—"
     number = int(value)
-    if public and 0 < number < 5:
+    if public and disclosure.small(number):
         return "<5"
     return lek(number)

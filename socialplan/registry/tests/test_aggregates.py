@@ -1,4 +1,4 @@
-"""Aggregates of the register, cases and referrals, and small-cell suppression.
+"""Aggregates of the register, cases and referrals, and the protection of public tables.
 
 Small synthetic data made here with the ORM, in a municipality of its own
 (Berat) so the Durrës data loaded for other tests does not count.
@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from socialplan import disclosure
 from socialplan.accounts.models import Membership
 from socialplan.cases.models import Case, Referral, Status
 from socialplan.directory.models import Category, Organisation, Service
@@ -26,7 +27,6 @@ from socialplan.registry.aggregates import (
     public_people_tables,
     referrals_by_service_and_outcome,
     referrals_by_service_and_state,
-    suppress,
     time_to_first_service,
     unit_caseloads,
 )
@@ -37,7 +37,7 @@ ON = datetime.date(2026, 6, 30)
 NOW = timezone.make_aware(datetime.datetime(2026, 6, 30, 12, 0))
 
 
-# Suppression on hand-made tables ----------------------------------------------
+# Protection on hand-made tables (socialplan.disclosure) --------------------
 
 
 def table(cells, title="t") -> Table:
@@ -49,96 +49,31 @@ def table(cells, title="t") -> Table:
     )
 
 
-def lines(t: Table):
-    """(values, total) for every row and column, and for the margins."""
-    for row, total in zip(t.cells, t.row_totals, strict=True):
-        yield list(row), total
-    for j, total in enumerate(t.column_totals):
-        yield [row[j] for row in t.cells], total
-    yield list(t.column_totals), t.total
-    yield list(t.row_totals), t.total
+def cell_key(row, column):
+    return ("t", row, column)
 
 
-def assert_safe(raw: Table, shown: Table):
-    """The promises of suppress(), checked on a raw table and its suppressed copy."""
-    pairs = list(zip(lines(raw), lines(shown), strict=True))
-    for (raw_values, raw_total), (values, total) in pairs:
-        for raw_value, value in zip([*raw_values, raw_total], [*values, total], strict=True):
-            if 1 <= raw_value <= 4:
-                assert value is None, "every value from 1 to 4 is suppressed"
-            if raw_value == 0:
-                assert value == 0, "zero is never suppressed"
-            if value is not None:
-                assert value == raw_value, "what is shown is the true count"
-        hidden = [v for v, s in zip(raw_values, values, strict=True) if s is None]
-        if total is None or not hidden:
-            continue
-        # No suppressed cell can be recomputed from the line's total and visible cells.
-        left_over = total - sum(v for v in values if v is not None)
-        assert len(hidden) >= 2
-        assert all(value != left_over for value in hidden)
-
-
-def test_cells_from_1_to_4_are_suppressed_and_5_and_0_are_shown():
-    raw = table([[1, 5, 0, 40], [4, 9, 0, 30], [2, 7, 0, 50]])
-
-    shown = suppress(raw)
-
-    assert [row[0] for row in shown.cells] == [None, None, None]
-    assert shown.cells[0][2] == shown.cells[1][2] == shown.cells[2][2] == 0
-    assert shown.column_totals[2] == 0
-    assert shown.column_totals[0] == 7  # 1 + 4 + 2: large enough, and its cells are all hidden
-    assert shown.is_suppressed and not raw.is_suppressed
-    assert_safe(raw, shown)
-
-
-def test_row_with_one_small_cell_gets_a_second_cell_suppressed():
-    raw = table([[3, 10, 12], [20, 30, 40], [25, 35, 45]])
-
-    shown = suppress(raw)
-
-    # 3 alone could be recomputed as 25 - 10 - 12: the next smallest cell, 10, goes too.
-    assert shown.cells[0] == (None, None, 12)
-    assert shown.row_totals[0] == 25
-    # ...and then each of their columns needs a second hidden cell.
-    assert shown.cells[1][0] is None and shown.cells[1][1] is None
-    assert shown.cells[2] == (25, 35, 45)
-    assert_safe(raw, shown)
-    assert shown.total == raw.total
-
-
-def test_small_totals_are_suppressed_with_their_complements():
-    raw = table([[1, 2, 0], [0, 0, 0], [30, 40, 50]])
-
-    shown = suppress(raw)
-
-    assert shown.row_totals[0] is None  # 3
-    assert shown.row_totals[1] == 0
-    # Row totals 3, 0, 120 with the grand total 123: 3 would show as 123 - 120.
-    assert shown.row_totals[2] is None
-    assert shown.total == 123
-    assert_safe(raw, shown)
-
-
-def test_a_single_column_table_is_safe():
-    raw = table([[3], [12], [40], [0]])
-
-    shown = suppress(raw)
-
-    assert shown.cells[0] == (None,) and shown.cells[1] == (None,)
-    assert shown.cells[3] == (0,)
-    assert_safe(raw, shown)
-
-
-def test_tables_with_nothing_small_are_unchanged():
-    raw = table([[5, 6], [7, 80]])
-    shown = suppress(raw)
-    assert shown.cells == raw.cells and shown.total == raw.total
-    assert shown.display_rows()[0] == ("row 0", ["5", "6"], "11")
+def assert_protected(raw: Table, shown: Table):
+    """Every figure a multiple of 5 within 4 of the truth; everything adds up."""
+    assert shown.is_protected and not raw.is_protected
+    pairs = [
+        *zip(sum(raw.cells, ()), sum(shown.cells, ()), strict=True),
+        *zip(raw.row_totals, shown.row_totals, strict=True),
+    ]
+    for true, published in pairs:
+        assert published % 5 == 0
+        assert abs(published - true) <= 4, "within 4 of the true count"
+        if true % 5 == 0:
+            assert published == true, "0 and multiples of 5 are kept"
+    for i, row in enumerate(shown.cells):
+        assert sum(row) == shown.row_totals[i]
+    for j, total in enumerate(shown.column_totals):
+        assert sum(row[j] for row in shown.cells) == total
+    assert sum(shown.row_totals) == shown.total
 
 
 @pytest.mark.parametrize("seed", range(40))
-def test_random_tables_are_safe(seed):
+def test_random_tables_are_rounded_within_4_and_add_up(seed):
     rng = random.Random(seed)
     rows, columns = rng.randint(1, 7), rng.randint(1, 7)
     raw = table(
@@ -147,9 +82,36 @@ def test_random_tables_are_safe(seed):
             for _ in range(rows)
         ]
     )
-    shown = suppress(raw)
-    assert_safe(raw, shown)
-    assert suppress(shown) == shown, "suppression is stable"
+    shown = disclosure.protect(raw, cell_key=cell_key, row_key=lambda r: ("row", r))
+    assert_protected(raw, shown)
+    again = disclosure.protect(raw, cell_key=cell_key, row_key=lambda r: ("row", r))
+    assert again == shown, "the same data is published the same way every time"
+
+
+def test_a_row_total_is_the_same_in_every_table_that_shares_it():
+    by_sex = table([[3, 1], [2, 2]])
+    by_age = table([[1, 1, 2], [0, 4, 0]])
+    shown = [
+        disclosure.protect(t, cell_key=cell_key, row_key=lambda r: ("row", r))
+        for t in (by_sex, by_age)
+    ]
+    assert shown[0].row_totals == shown[1].row_totals
+    # And the same as the count published on its own (the national roll-up).
+    assert shown[0].row_totals[0] == disclosure.round_count(4, ("row", 0))
+
+
+def test_rounding_is_unbiased_over_many_keys():
+    published = [disclosure.round_count(2, ("k", i)) for i in range(2000)]
+    assert set(published) == {0, 5}
+    assert 0.35 < published.count(5) / 2000 < 0.45  # 2 rounds up 2 times in 5
+
+
+def test_without_a_row_key_each_cell_is_rounded_on_its_own():
+    raw = table([[1, 2, 3, 4, 6]])
+    shown = disclosure.protect(raw, cell_key=cell_key)
+    for true, published in zip(raw.cells[0], shown.cells[0], strict=True):
+        assert published == disclosure.round_count(true, cell_key(0, raw.cells[0].index(true)))
+    assert shown.row_totals[0] == sum(shown.cells[0])
 
 
 # The register ---------------------------------------------------------------
@@ -282,37 +244,37 @@ def test_public_tables_never_break_special_categories_down_by_unit(berat, arben)
     assert not by_unit.special_rows
     qender = unit(berat, "qender").pk
     assert by_unit.cell("elderly", qender) == 10
-    assert by_unit.cell("families_in_need", qender) is None  # 1
-    assert by_unit.row_total("families_in_need") is None  # 3
-    # 7 children: hidden, or families in need would be 17 - 10 - 7 = 1.
-    assert by_unit.cell("children_at_risk", qender) is None
-    # Unit totals count only the categories that are shown (1 + 7 + 10).
-    assert by_unit.column_total(qender) == 18
-    assert_safe(
-        people_by_category_and_unit(berat, on=ON).without_rows(
-            set(Category.objects.filter(special=True).values_list("code", flat=True))
-        ),
-        by_unit,
+    raw_by_unit = people_by_category_and_unit(berat, on=ON).without_rows(
+        set(Category.objects.filter(special=True).values_list("code", flat=True))
+    )
+    assert_protected(raw_by_unit, by_unit)
+    # Unit totals are the sums of the published cells of the categories shown.
+    assert by_unit.column_total(qender) == sum(
+        by_unit.cell(code, qender) for code in by_unit.row_keys
     )
 
     special = public.special_totals
     assert special.column_keys == ("municipality",)
-    assert special.cell("domestic_violence", "municipality") == 7
+    assert special.cell("domestic_violence", "municipality") in (5, 10)  # 7
     assert special.cell("trafficking", "municipality") == 0
     assert set(special.row_keys) == set(
         Category.objects.filter(special=True).values_list("code", flat=True)
     )
     for t in (by_unit, special, public.by_sex, public.by_age_group, public.by_start_year):
-        assert t.is_suppressed
-        assert all(v is None or v == 0 or v >= 5 for row in t.cells for v in row)
-    # By sex (not by place) a special category is kept, suppressed like the rest:
-    # here all 20 are women, so the 7 women in it would show as their row total.
+        assert t.is_protected
+        assert all(v % 5 == 0 for row in t.cells for v in row)
+    # By sex (not by place) a special category is kept, rounded like the rest,
+    # to the same total as the special categories' table.
     assert "domestic_violence" in public.by_sex.row_keys
     assert public.by_sex.cell("domestic_violence", "M") == 0
-    assert public.by_sex.cell("domestic_violence", "F") is None
-    assert public.by_sex.row_total("domestic_violence") is None
+    assert public.by_sex.row_total("domestic_violence") == special.cell(
+        "domestic_violence", "municipality"
+    )
+    assert public.by_age_group.row_total("families_in_need") == by_unit.row_total(
+        "families_in_need"
+    )
     assert public.by_sex.cell("elderly", "F") == 20
-    assert_safe(people_by_category_and_sex(berat, on=ON), public.by_sex)
+    assert_protected(people_by_category_and_sex(berat, on=ON), public.by_sex)
 
 
 # Cases and referrals --------------------------------------------------------
@@ -473,8 +435,8 @@ def test_building_the_aggregates_takes_a_constant_number_of_queries(
         public = public_people_tables(berat, on=ON)
 
     assert aggregates.people_by_unit.total == people
-    assert public.special_totals.row_total("domestic_violence") == (
-        None if len(range(1, people, 3)) < 5 else len(range(1, people, 3))
+    assert public.special_totals.row_total("domestic_violence") == disclosure.round_count(
+        len(range(1, people, 3)), disclosure.people_key(berat.code, "domestic_violence")
     )
     assert aggregates.cases_by_step.total == people
     assert aggregates.time_to_first_service.cases == people
