@@ -278,8 +278,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Content-Security-Policy (django-csp): scripts, styles, fonts and frames
 # from this site only, no inline script or style, no plugins, and no page of
 # ours inside another site's frame. Charts and QR codes are inline SVG
-# elements or data: images. The only relaxed page is the API's Swagger UI
-# (socialplan/api/main.py), which serves its own files from static/ninja/.
+# elements or data: images. No page is relaxed: the admin has no inline
+# script, and the API's Swagger UI comes from django-ninja's static files
+# (docs/deployment.md, "Content-Security-Policy").
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

@@ -158,6 +158,14 @@ def test_a_referral_pdf_is_not_stored(client, login, sukth_admin, mira_case, day
     assert AuditEvent.objects.filter(user=sukth_admin, action="export").exists()
 
 
+def test_a_public_page_to_logged_in_staff_is_not_stored(client, login, sukth_admin, durres_plan):
+    # Staff see more on some public pages (a refuge's address in the directory).
+    login(sukth_admin)
+    response = client.get("/directory/")
+    assert response.status_code == 200
+    assert_no_store(response)
+
+
 def test_public_pages_to_the_public_keep_their_caching(client, durres_plan):
     for url in ("/", "/plans/durres-2025-2028/", "/api/v1/plans"):
         response = client.get(url)
