@@ -10,6 +10,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -36,13 +38,29 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+# DJANGO_ENV=production (docs/deployment.md) is a deployment behind HTTPS: it
+# needs its own SECRET_KEY and ALLOWED_HOSTS, refuses DEBUG, and turns on the
+# HTTPS settings below. Anything else is the demo on http://127.0.0.1.
+PRODUCTION = os.environ.get("DJANGO_ENV", "").strip().lower() == "production"
+
+
+def _env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+if PRODUCTION and not os.environ.get("SECRET_KEY"):
+    raise ImproperlyConfigured("DJANGO_ENV=production needs SECRET_KEY (docs/deployment.md).")
 SECRET_KEY = _secret_key()
 # The key of the rounding of public statistics (socialplan.disclosure,
 # docs/disclosure.md): set once and never change it; empty: SECRET_KEY.
 DISCLOSURE_SECRET = os.environ.get("DISCLOSURE_SECRET", "")
 DEBUG = _env_bool("DEBUG", False)
-ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
-CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG shows personal data in error pages: never in production.")
+ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1]")
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("DJANGO_ENV=production needs ALLOWED_HOSTS (docs/deployment.md).")
+CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -68,10 +86,17 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    # The Content-Security-Policy header (its system checks).
+    "csp",
+    # django-ninja serves the API docs' Swagger UI from its own static files
+    # instead of a CDN, so the docs page needs no third-party origin.
+    "ninja",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Every page, error and redirect carries the policy (static files do not need it).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "socialplan.portal.middleware.LanguageMiddleware",
@@ -83,6 +108,9 @@ MIDDLEWARE = [
     "socialplan.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After authentication: knows the user; `Cache-Control: no-store` on
+    # every response that may hold personal data (socialplan/headers.py).
+    "socialplan.headers.NoStoreMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -239,11 +267,45 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # However busy, a session ends this many hours after its log-in (a working
 # day): socialplan.accounts.session_lifetime.SessionLifetimeMiddleware.
 SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "8"))
-SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", False)
+
+# HTTPS. Production turns each switch on; each can still be set on its own
+# (docs/deployment.md), e.g. SECURE_SSL_REDIRECT=0 when the proxy redirects.
+SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+# HSTS: a browser that saw the header refuses plain HTTP for this long (a year).
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+# Preloading binds the whole registrable domain for years: only on request.
+SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Behind a reverse proxy that ends TLS: trust its X-Forwarded-Proto, and only
+# then (a client could send the header itself to a server without a proxy).
+if _env_bool("BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and frames
+# from this site only, no inline script or style, no plugins, and no page of
+# ours inside another site's frame. Charts and QR codes are inline SVG
+# elements or data: images. No page is relaxed: the admin has no inline
+# script, and the API's Swagger UI comes from django-ninja's static files
+# (docs/deployment.md, "Content-Security-Policy").
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # Uploaded evidence files: outside the static files, served only through views.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
