@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_apitoken'),
+        ('accounts', '0005_token_expiry_enrolment_codes_login_audit'),
     ]
 
     operations = [
