@@ -50,7 +50,9 @@ def as_application_role(db):
     """The test connection is the application's role, as CI runs the tests."""
     if not settings.DATABASE_ROLES:
         if os.environ.get("CI"):
-            pytest.fail("CI runs PostgreSQL tests as the application role: set MIGRATE_DATABASE_URL")
+            pytest.fail(
+                "CI runs PostgreSQL tests as the application role: set MIGRATE_DATABASE_URL"
+            )
         pytest.skip("run with DATABASE_URL as the application role and MIGRATE_DATABASE_URL")
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_user")
@@ -85,7 +87,9 @@ def test_the_application_role_cannot_rewrite_or_silence_the_audit_log(as_applica
     refused("TRUNCATE accounts_auditevent", match=denied)
     refused("UPDATE accounts_auditevent SET summary = 'nothing' WHERE id = %s", [event.pk], denied)
     refused("DELETE FROM accounts_auditevent WHERE id = %s", [event.pk], match=denied)
-    refused("ALTER TABLE accounts_auditevent DISABLE TRIGGER audit_event_append_only", match="owner")
+    refused(
+        "ALTER TABLE accounts_auditevent DISABLE TRIGGER audit_event_append_only", match="owner"
+    )
     refused("ALTER TABLE accounts_auditevent DISABLE TRIGGER ALL", match="owner")
     refused("SET session_replication_role = replica", match=denied)
     refused("DROP TRIGGER audit_event_append_only ON accounts_auditevent", match="owner")
@@ -93,9 +97,7 @@ def test_the_application_role_cannot_rewrite_or_silence_the_audit_log(as_applica
     with connection.cursor() as cursor:
         cursor.execute("SHOW session_replication_role")
         assert cursor.fetchone()[0] == "origin"
-        cursor.execute(
-            "SELECT tgenabled FROM pg_trigger WHERE tgname = 'audit_event_append_only'"
-        )
+        cursor.execute("SELECT tgenabled FROM pg_trigger WHERE tgname = 'audit_event_append_only'")
         assert cursor.fetchone()[0] == "O"  # enabled
     assert AuditEvent.objects.get(pk=event.pk).summary == "Drita's file opened"
 
