@@ -2,6 +2,8 @@
 
 `manage.py flush` (tests that commit) sets these triggers aside while it
 empties the tables: socialplan/accounts/management/commands/flush.py.
+A later migration that alters AuditEvent makes SQLite rebuild the table,
+which drops these triggers: it must create them again.
 """
 
 from django.db import migrations
