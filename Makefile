@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install lint format messages clean bench bench-national
+.PHONY: run test install lint format messages clean bench bench-national db-roles
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,17 @@ test: install messages lint
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest -n 2
+
+# PostgreSQL: the owner role (owns the database, runs migrations) and the
+# application role (rows only; the audit log only INSERT and SELECT), made or
+# mended as a superuser. See docs/database-roles.md.
+DB_NAME ?= socialplan
+DB_OWNER ?= socialplan_owner
+DB_APP ?= socialplan_app
+PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+db-roles:
+	psql "$(PG_ADMIN_URL)" -q -v ON_ERROR_STOP=1 -v db="$(DB_NAME)" -v owner="$(DB_OWNER)" \
+	  -v app="$(DB_APP)" -f deploy/db-roles.sql
 
 bench: install
 	$(PY) bench/plan_pages.py

@@ -45,10 +45,30 @@ def _test_settings(settings):
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """With two database roles (MIGRATE_DATABASE_URL), the owner makes the test database.
+
+    It creates, migrates (which grants the application role its rights) and
+    at the end drops test_<name>[_gw0]; the tests themselves connect as the
+    application role (django_db_setup below), as the application does.
+    """
+    from socialplan.dbroles import connected_as
+
+    with connected_as("owner"):
+        yield
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    # Load Durrës once per test database; tests run in transactions on top.
-    with django_db_blocker.unblock():
-        load_durres()
+    from socialplan.dbroles import connected_as
+
+    # Tests run as the application role; `flush` after a test that commits
+    # connects as the owner by itself (accounts/management/commands/flush.py).
+    with connected_as("app"):
+        # Load Durrës once per test database; tests run in transactions on top.
+        with django_db_blocker.unblock():
+            load_durres()
+        yield
 
 
 @pytest.fixture

@@ -69,7 +69,9 @@ class Writer:
         a Database" advises. All inside the caller's transaction: if anything
         fails, the keys were never gone.
         """
-        if not self.postgres:
+        if not self.postgres or not _owns(self.cursor, table):
+            # Only the table's owner may drop its keys (socialplan.dbroles): the
+            # application role keeps them, checked at COMMIT (slower, as correct).
             yield
             return
         # Dropping a key alters the referenced table too, which PostgreSQL refuses
@@ -146,4 +148,23 @@ def analyze(tables: list[str]) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for table in tables:
-                cursor.execute(f"ANALYZE {table}")
+                if _owns(cursor, table) or not _analyze_function(cursor):
+                    cursor.execute(f"ANALYZE {table}")
+                else:
+                    # On PostgreSQL 15 only the owner may ANALYZE; the application
+                    # role asks the owner's function (socialplan.dbroles.GRANTS).
+                    cursor.execute("SELECT socialplan_analyze(%s::regclass)", [table])
+
+
+def _owns(cursor, table: str) -> bool:
+    cursor.execute(
+        "SELECT pg_has_role(current_user, relowner, 'USAGE') FROM pg_class "
+        "WHERE oid = %s::regclass",
+        [table],
+    )
+    return cursor.fetchone()[0]
+
+
+def _analyze_function(cursor) -> bool:
+    cursor.execute("SELECT to_regprocedure('socialplan_analyze(regclass)') IS NOT NULL")
+    return cursor.fetchone()[0]

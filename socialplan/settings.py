@@ -194,7 +194,28 @@ def database_settings(environ) -> dict:
     return databases
 
 
+def database_roles(environ) -> dict:
+    """The two PostgreSQL roles, when MIGRATE_DATABASE_URL names another one.
+
+    DATABASE_URL is the application's role: it reads and writes rows, and may
+    only INSERT and SELECT the audit log. MIGRATE_DATABASE_URL is the owner
+    of the schema: `migrate`, `flush` and the synthetic national generator
+    connect as it (socialplan.dbroles, docs/database-roles.md). Only its
+    user, password, host and port are used: the database is DATABASE_URL's.
+    Unset (SQLite, a simple set-up), everything runs as DATABASE_URL.
+    """
+    app_url, owner_url = environ.get("DATABASE_URL"), environ.get("MIGRATE_DATABASE_URL")
+    if not (app_url and owner_url) or app_url == owner_url:
+        return {}
+    keys = ("USER", "PASSWORD", "HOST", "PORT")
+    app, owner = dj_database_url.parse(app_url), dj_database_url.parse(owner_url)
+    if app["ENGINE"] != "django.db.backends.postgresql" or app["USER"] == owner["USER"]:
+        return {}
+    return {"app": {k: app[k] for k in keys}, "owner": {k: owner[k] for k in keys}}
+
+
 DATABASES = database_settings(os.environ)
+DATABASE_ROLES = database_roles(os.environ)
 DATABASE_ROUTERS = ["socialplan.dbrouting.ReportingRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

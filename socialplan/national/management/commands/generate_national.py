@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from socialplan.dbroles import connected_as
 from socialplan.national.synthetic import (
     SIZES,
     clear_national,
@@ -22,7 +23,12 @@ class Command(BaseCommand):
             "--reuse", action="store_true", help="do nothing if a dataset is already here"
         )
 
-    def handle(self, *args, size, seed, clear, reuse, **options):
+    def handle(self, *args, **options):
+        # As the owner: the load drops and re-adds foreign keys (bulkwrite).
+        with connected_as("owner"):
+            self.generate(**options)
+
+    def generate(self, *, size, seed, clear, reuse, **options):
         if reuse and national_dataset_present():
             self.stdout.write("A synthetic national dataset is already here: kept.")
             return
