@@ -22,6 +22,8 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
 AUDIT_TABLE = "accounts_auditevent"
+# The audit log and the people each event names: only ever added to.
+AUDIT_TABLES = (AUDIT_TABLE, "accounts_auditsubject")
 
 
 def roles_configured(using: str = DEFAULT_DB_ALIAS) -> bool:
@@ -75,6 +77,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {app};
 REVOKE TRUNCATE, TRIGGER, REFERENCES ON ALL TABLES IN SCHEMA {schema} FROM {app};
 GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {schema} TO {app};
 REVOKE UPDATE, DELETE, TRUNCATE, TRIGGER, REFERENCES ON {audit} FROM {app};
+REVOKE UPDATE, DELETE, TRUNCATE, TRIGGER, REFERENCES ON {audit_subjects} FROM {app};
 CREATE OR REPLACE FUNCTION socialplan_analyze(target regclass) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
 BEGIN
@@ -120,6 +123,11 @@ def grant_app_role(using: str = DEFAULT_DB_ALIAS) -> str | None:
         cursor.execute("SELECT current_schema()")
         schema = cursor.fetchone()[0]
         cursor.execute(
-            GRANTS.format(schema=quote(schema), app=quote(app), audit=quote(AUDIT_TABLE))
+            GRANTS.format(
+                schema=quote(schema),
+                app=quote(app),
+                audit=quote(AUDIT_TABLES[0]),
+                audit_subjects=quote(AUDIT_TABLES[1]),
+            )
         )
     return app

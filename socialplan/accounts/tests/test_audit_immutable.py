@@ -121,3 +121,16 @@ def test_flush_still_empties_a_test_database_and_keeps_the_protection(transactio
     event = record(None, "view", summary="after the flush")
     refused("DELETE FROM accounts_auditevent WHERE id = %s", [event.pk])
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_the_people_an_event_names_cannot_be_rewritten_either(db):
+    """'Who saw this person' must survive: AuditSubject rows are as append-only as events."""
+    from socialplan.accounts.models import AuditSubject
+
+    event = record(None, "list", summary="a list", people=[41, 42])
+    subject = AuditSubject.objects.get(event=event, person_id=41)
+    with pytest.raises(PermissionError):
+        subject.delete()
+    refused("UPDATE accounts_auditsubject SET person_id = 7 WHERE id = %s", [subject.pk])
+    refused("DELETE FROM accounts_auditsubject WHERE event_id = %s", [event.pk])
+    assert sorted(event.subjects.values_list("person_id", flat=True)) == [41, 42]

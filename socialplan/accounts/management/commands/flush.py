@@ -10,7 +10,7 @@ flush and put back in the same transaction.
 from django.core.management.commands import flush
 from django.db import connections, transaction
 
-from socialplan.dbroles import AUDIT_TABLE, connected_as
+from socialplan.dbroles import AUDIT_TABLES, connected_as
 
 
 class Command(flush.Command):
@@ -22,8 +22,9 @@ class Command(flush.Command):
                 return super().handle(*args, **options)
             with transaction.atomic(using=using), connection.cursor() as cursor:
                 cursor.execute(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s",
-                    [AUDIT_TABLE],
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                    "AND tbl_name IN (%s, %s)",
+                    list(AUDIT_TABLES),
                 )
                 triggers = cursor.fetchall()
                 for name, _sql in triggers:

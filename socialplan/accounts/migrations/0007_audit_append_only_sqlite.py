@@ -1,4 +1,4 @@
-"""On SQLite too, the audit table refuses UPDATE and DELETE (0003 did it on PostgreSQL).
+"""On SQLite too, the audit tables refuse UPDATE and DELETE (0003 and 0006 on PostgreSQL).
 
 `manage.py flush` (tests that commit) sets these triggers aside while it
 empties the tables: socialplan/accounts/management/commands/flush.py.
@@ -8,15 +8,17 @@ which drops these triggers: it must create them again.
 
 from django.db import migrations
 
+TABLES = {"audit_event": "accounts_auditevent", "audit_subject": "accounts_auditsubject"}
 CREATE = [
-    "CREATE TRIGGER IF NOT EXISTS audit_event_no_update BEFORE UPDATE ON accounts_auditevent "
-    "BEGIN SELECT RAISE(ABORT, 'audit events are append-only: UPDATE refused'); END",
-    "CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON accounts_auditevent "
-    "BEGIN SELECT RAISE(ABORT, 'audit events are append-only: DELETE refused'); END",
+    f"CREATE TRIGGER IF NOT EXISTS {name}_no_{op.lower()} BEFORE {op} ON {table} "
+    f"BEGIN SELECT RAISE(ABORT, 'audit events are append-only: {op} refused'); END"
+    for name, table in TABLES.items()
+    for op in ("UPDATE", "DELETE")
 ]
 DROP = [
-    "DROP TRIGGER IF EXISTS audit_event_no_update",
-    "DROP TRIGGER IF EXISTS audit_event_no_delete",
+    f"DROP TRIGGER IF EXISTS {name}_no_{op.lower()}"
+    for name in TABLES
+    for op in ("UPDATE", "DELETE")
 ]
 
 
@@ -33,5 +35,5 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0004_apitoken")]
+    dependencies = [("accounts", "0006_audit_subject")]
     operations = [migrations.RunPython(forwards, backwards)]
