@@ -1,11 +1,14 @@
 """Importing a list of people (e.g. economic-aid families) into the register.
 
-Three steps, nothing written before the last: upload (the file is read with
-socialplan.uploads and kept as rows in an ImportBatch), mapping (which column
-is which field, guessed from the headers), review (every row checked; errors
-block the import, duplicates against the register or within the file are
-shown and skipped). Confirming writes people, households and the category in
-one transaction, then deletes the batch's rows.
+Three steps, nothing written before the last: upload (the page makes the
+cheap checks of socialplan.uploads; a background task reads the file into
+rows kept in an ImportBatch), mapping (which column is which field, guessed
+from the headers), review (every row checked: required fields, dates, units,
+lengths that fit the register's columns; errors block the import, duplicates
+against the register or within the file are shown and skipped). Confirming
+runs in the background too: people, households and the category in one
+transaction, then the batch's rows are erased. Rows never confirmed are erased
+after EXPIRE_AFTER (registry/tasks.py).
 """
 
 import datetime
@@ -22,6 +25,10 @@ from socialplan.directory.models import Category, fold
 
 from .duplicates import find_duplicates
 from .models import Household, ImportBatch, Person, PersonCategory
+
+# Uploaded rows are personal data kept only for the review: after this long
+# an unconfirmed list is erased and the user is asked to upload it again.
+EXPIRE_AFTER = datetime.timedelta(hours=24)
 
 # Register fields a column can feed, and header words that suggest them.
 FIELDS = [
@@ -58,18 +65,31 @@ def guess_mapping(headers: list[str]) -> dict[str, int]:
     return mapping
 
 
-def start_batch(*, user, municipality, sheet) -> ImportBatch:
+def fill_batch(batch: ImportBatch, sheet) -> None:
+    """The rows of the file read into the batch, the columns guessed; not saved."""
     if len(sheet.rows) < 2:
         raise ValueError(_("The file has a header row but no people."))
     headers, *rows = sheet.rows
     width = len(headers)
-    return ImportBatch.objects.create(
-        municipality=municipality,
-        created_by=user,
-        file_name=sheet.name[-200:],
-        headers=headers,
-        rows=[(row + [""] * width)[:width] for row in rows if any(row)],
-    )
+    batch.headers = headers
+    batch.rows = [(row + [""] * width)[:width] for row in rows if any(row)]
+    batch.mapping = guess_mapping(headers)
+
+
+# Text that goes straight into a column of the register: each must fit it.
+STORED_TEXT = ("first_name", "last_name", "fathers_name", "address", "phone")
+
+
+def _too_long(value: dict) -> list[str]:
+    errors = []
+    for code in STORED_TEXT:
+        limit = Person._meta.get_field(code).max_length
+        if len(value.get(code, "")) > limit:
+            errors.append(
+                _("“%(f)s” has %(n)s characters; at most %(limit)s fit")
+                % {"f": LABELS[code], "n": len(value[code]), "limit": limit}
+            )
+    return errors
 
 
 @dataclass
@@ -121,6 +141,7 @@ def review(batch: ImportBatch, units) -> list[ReviewRow]:
         for code, _label, _words in FIELDS:
             if code in REQUIRED and not value.get(code):
                 row.errors.append(_("column for “%(f)s” is empty") % {"f": LABELS[code]})
+        row.errors += _too_long(value)
         born = _date(value.get("date_of_birth", "")) if value.get("date_of_birth") else None
         if value.get("date_of_birth") and (born is None or born > today or born.year < 1900):
             row.errors.append(
@@ -159,8 +180,11 @@ def review(batch: ImportBatch, units) -> list[ReviewRow]:
 
 
 @transaction.atomic
-def confirm(*, request, batch: ImportBatch, units) -> int:
-    """Write every importable row; refuse the whole import if any row has an error."""
+def confirm(*, batch: ImportBatch, units) -> int:
+    """Write every importable row; refuse the whole import if any row has an error.
+
+    Runs in the background (registry/tasks.py): a list of thousands takes longer
+    than a web request may."""
     rows = review(batch, units)
     if any(r.errors for r in rows):
         raise ValueError(_("Some rows have errors: correct the file and upload it again."))
@@ -209,8 +233,22 @@ def confirm(*, request, batch: ImportBatch, units) -> int:
         created += 1
     skipped = len(rows) - created
     record(
-        request, "import", batch, summary=f"register import: {created} people, {skipped} skipped"
+        None,
+        "import",
+        batch,
+        summary=f"register import: {created} people, {skipped} skipped",
+        user=batch.created_by,
     )
-    # The rows were personal data kept only for the review.
-    batch.delete()
+    # The rows were personal data kept only for the review; the batch stays, empty,
+    # so its page can say what happened.
+    batch.headers, batch.rows, batch.mapping = [], [], {}
+    batch.status, batch.created_count, batch.error = ImportBatch.Status.DONE, created, ""
+    batch.save()
     return created
+
+
+def erase(batch: ImportBatch, status: str) -> None:
+    """Erase the personal data of a batch, keeping the empty batch to say what became of it."""
+    batch.headers, batch.rows, batch.mapping, batch.upload = [], [], {}, None
+    batch.status = status
+    batch.save(update_fields=["headers", "rows", "mapping", "upload", "status"])
