@@ -13,9 +13,11 @@ after EXPIRE_AFTER (registry/tasks.py).
 
 import datetime
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,9 +25,11 @@ from django.utils.translation import gettext_lazy
 from socialplan.accounts.audit import record
 from socialplan.directory.models import Category, fold
 
-from .duplicates import find_duplicates
+from .duplicates import NAME_SIMILARITY, name_similarity
 from .models import Household, ImportBatch, Person, PersonCategory
 
+# Values per IN (...) when the register is searched for a list's duplicates.
+LOOKUP_CHUNK = 500
 # Uploaded rows are personal data kept only for the review: after this long
 # an unconfirmed list is erased and the user is asked to upload it again.
 EXPIRE_AFTER = datetime.timedelta(hours=24)
@@ -169,14 +173,40 @@ def review(batch: ImportBatch, units) -> list[ReviewRow]:
                 if national_id:
                     seen_ids[national_id] = number
                 seen_people[key] = number
-                row.duplicate_of = [
-                    p for p, _reason in find_duplicates(
-                        municipality=batch.municipality, first_name=value["first_name"],
-                        last_name=value["last_name"], date_of_birth=born, national_id=national_id,
-                    )
-                ]  # fmt: skip
+                row.duplicate_of = None  # looked up below, for all rows at once
         rows.append(row)
+    _find_in_register(batch.municipality, [r for r in rows if r.duplicate_of is None])
     return rows
+
+
+def _find_in_register(municipality, rows: list[ReviewRow]) -> None:
+    """duplicates.find_duplicates' rule (same national ID; or same date of birth and a
+    similar name, in either order) for every row, with the register read in a few
+    queries instead of two per row: a list of 6,000 took 20 seconds that way."""
+    borns = sorted({r.data["born"] for r in rows})
+    ids = sorted({r.data["national_id"] for r in rows if r.data["national_id"]})
+    people = Person.objects.filter(municipality=municipality, merged_into__isnull=True)
+    by_birth, by_id = defaultdict(list), defaultdict(list)
+    for start in range(0, max(len(borns), len(ids)), LOOKUP_CHUNK):
+        chunk = Q(date_of_birth__in=borns[start : start + LOOKUP_CHUNK]) | Q(
+            national_id__in=ids[start : start + LOOKUP_CHUNK]
+        )
+        for person in people.filter(chunk).order_by("pk"):
+            by_birth[person.date_of_birth].append(person)
+            if person.national_id:
+                by_id[person.national_id].append(person)
+    for row in rows:
+        found = {p.pk: p for p in by_id.get(row.data["national_id"], [])}
+        full = f"{row.data['first_name']} {row.data['last_name']}"
+        swapped = f"{row.data['last_name']} {row.data['first_name']}"
+        for person in by_birth.get(row.data["born"], []):
+            other = f"{person.first_name} {person.last_name}"
+            if person.pk not in found and (
+                max(name_similarity(full, other), name_similarity(swapped, other))
+                >= NAME_SIMILARITY
+            ):
+                found[person.pk] = person
+        row.duplicate_of = list(found.values())
 
 
 @transaction.atomic
