@@ -11,9 +11,11 @@ on the batch, in the user's language, for the page to say why.
 import datetime
 
 from django.core.files.base import ContentFile
+from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone, translation
 from django_tasks import task
+from django_tasks_db import DatabaseBackend
 
 from socialplan.accounts.audit import record
 from socialplan.territory.models import AdministrativeUnit
@@ -90,13 +92,17 @@ def expire_batch(batch_id: int) -> bool:
 
 
 def expire_imports(now=None) -> int:
-    """Expire every list not confirmed within EXPIRE_AFTER; forget long-emptied ones."""
+    """Expire every list not confirmed within EXPIRE_AFTER; forget long-emptied batches
+    and finished background tasks."""
     now = now or timezone.now()
     stale = ImportBatch.objects.filter(created_at__lt=now - imports.EXPIRE_AFTER).exclude(
         status__in=EMPTIED
     )
     expired = sum(expire_batch(pk) for pk in stale.values_list("pk", flat=True))
     ImportBatch.objects.filter(created_at__lt=now - FORGET_AFTER, status__in=EMPTIED).delete()
+    # Finished tasks keep their arguments (a plan workbook being read, for one): a day is enough.
+    if isinstance(expire_abandoned_imports.get_backend(), DatabaseBackend):
+        call_command("prune_db_task_results", min_age_days=1, verbosity=0)
     return expired
 
 
