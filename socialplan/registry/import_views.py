@@ -71,7 +71,8 @@ class MappingForm(forms.Form):
 
 def _batch(request, pk) -> ImportBatch:
     # Only the person who uploaded a list reviews and confirms it.
-    batch = get_object_or_404(ImportBatch, pk=pk, created_by=request.user)
+    # (The uploaded bytes, kept only until the worker reads them, stay in the database.)
+    batch = get_object_or_404(ImportBatch.objects.defer("upload"), pk=pk, created_by=request.user)
     if batch.created_at < timezone.now() - imports.EXPIRE_AFTER:
         # The worker may not have swept it yet: the page never shows stale rows.
         tasks.expire_batch(batch.pk)
