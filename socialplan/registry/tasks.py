@@ -9,11 +9,13 @@ on the batch, in the user's language, for the page to say why.
 """
 
 import datetime
+import logging
 
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django_tasks import task
 from django_tasks_db import DatabaseBackend
 
@@ -24,6 +26,7 @@ from socialplan.uploads import UploadError, read_table
 from . import imports
 from .models import ImportBatch
 
+logger = logging.getLogger(__name__)
 Status = ImportBatch.Status
 # Emptied batches (registered, expired, failed) are kept this long, so that an
 # old link still says what happened; then they go too.
@@ -41,12 +44,21 @@ def read_list(batch_id: int, language: str) -> None:
         try:
             upload = ContentFile(bytes(batch.upload), name=batch.file_name)
             imports.fill_batch(batch, read_table(upload, batch.encoding))
+            batch.status = Status.READY
         except (UploadError, ValueError) as exc:
             batch.status, batch.error = Status.FAILED, str(exc)
-        else:
-            batch.status = Status.READY
-    batch.upload = None
-    batch.save()
+        except Exception:  # a file that breaks the reader: the page says it failed, not "reading"
+            logger.exception("reading import batch %s failed", batch_id)
+            batch.status, batch.error = Status.FAILED, ""
+    # Only if still being read: a list abandoned or expired meanwhile is not brought back.
+    ImportBatch.objects.filter(pk=batch_id, status=Status.READING).update(
+        status=batch.status,
+        error=batch.error,
+        headers=batch.headers,
+        rows=batch.rows if batch.status == Status.READY else [],
+        mapping=batch.mapping,
+        upload=None,
+    )
 
 
 @task()
@@ -62,10 +74,13 @@ def register_list(batch_id: int, unit_ids: list[int], language: str) -> None:
         units = AdministrativeUnit.objects.filter(pk__in=unit_ids)
         with translation.override(language):
             try:
-                imports.confirm(batch=batch, units=units)
+                imports.confirm(batch=batch, units=units)  # its own transaction: all or nothing
                 return
             except ValueError as exc:
                 error = str(exc)
+            except Exception:
+                logger.exception("registering import batch %s failed", batch_id)
+                error = _("The list could not be registered; nothing was written. Try again.")
     # Nothing was written (the import's transaction rolled back): back to the review.
     ImportBatch.objects.filter(pk=batch_id, status=Status.CONFIRMING).update(
         status=Status.READY, error=error
