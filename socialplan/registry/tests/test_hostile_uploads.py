@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django_tasks_db.models import DBTaskResult
 
 from socialplan.accounts.models import AuditEvent
@@ -205,3 +206,28 @@ def test_a_list_of_thousands_is_reviewed_in_a_few_queries(
     review = page.context["rows"]
     assert len(review) == 2001 and review[-1].duplicate_of == [family_member]
     assert sum(r.importable for r in review) == 2000
+
+
+def test_a_file_the_worker_cannot_read_fails_and_the_page_says_why(login, sukth_admin):
+    client = login(sukth_admin)
+    # Rows enough to pass the page's checks, but no workbook part: openpyxl cannot open it.
+    upload = SimpleUploadedFile("lista.xlsx", zipped(workbook_xml(3, 2)))
+    response = client.post(reverse("registry:import"), {"file": upload})
+    batch = ImportBatch.objects.get()
+    assert (batch.status, batch.rows, batch.upload) == ("failed", [], None)
+    page = client.get(response["Location"])
+    assert batch.error and "Refresh" not in page and escape(batch.error) in page.content.decode()
+    assert not Person.objects.filter(created_by=sukth_admin).exists()
+
+
+def test_a_list_abandoned_while_it_is_read_is_not_brought_back(login, sukth_admin, settings):
+    from socialplan.registry.tasks import read_list
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    client = login(sukth_admin)
+    client.post(reverse("registry:import"), {"file": _csv(ROWS)})
+    batch = ImportBatch.objects.get()
+    assert batch.status == "reading"  # queued, not yet read
+    client.post(reverse("registry:import_abandon", args=[batch.pk]))
+    read_list.call(batch.pk, "en")  # the worker gets to it late
+    assert not ImportBatch.objects.exists()
