@@ -29,6 +29,12 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # can declare a huge picture.
 MAX_PIXELS = 40_000_000
 OFFICE_PARTS = {".docx": "word/document.xml", ".xlsx": "xl/workbook.xml"}
+# Where markers of a page are looked for: the start of every file (what a browser
+# sniffs), the end of an image or Office file (where a polyglot appends its page), and
+# the whole of a PDF outside its streams. Compressed data is random bytes: searched
+# in full, a large photo or PDF would now and then hold "<svg " or "/JS " by chance.
+HEAD, TAIL = 1024, 64 * 1024
+PDF_STREAM = re.compile(rb"stream\r?\n.*?endstream", re.DOTALL)
 MAX_OFFICE_UNCOMPRESSED = 100 * 1024 * 1024
 
 
@@ -65,9 +71,9 @@ def _check_pdf(data: bytes) -> bytes:
         names is not None and any(key in names for key in PDF_ACTIONS)
     ):
         raise Refused(_("The PDF contains scripts or actions; save it again without them."))
-    # Names can be written #-escaped in the raw file; pypdf has read them plainly above,
-    # and this catches them in any other object too.
-    if re.search(rb"/(?:JavaScript|JS|Launch)\b", data):
+    # This catches them in any other object written plainly (outside the streams, whose
+    # compressed bytes could hold "/JS" by chance).
+    if re.search(rb"/(?:JavaScript|JS|Launch)\b", PDF_STREAM.sub(b"", data)):
         raise Refused(_("The PDF contains scripts or actions; save it again without them."))
     return data
 
@@ -133,11 +139,18 @@ def _check_office(data: bytes, suffix: str) -> bytes:
     return data
 
 
+def _has_active_content(data: bytes, suffix: str) -> bool:
+    if ACTIVE_CONTENT.search(data[:HEAD]):
+        return True
+    rest = PDF_STREAM.sub(b"", data) if suffix == ".pdf" else data[-TAIL:]
+    return bool(ACTIVE_CONTENT.search(rest))
+
+
 def check_evidence(upload, suffix: str) -> ContentFile:
     """The file to keep for an upload claiming to be `suffix`, or Refused saying why."""
     data = upload.read()
     upload.seek(0)
-    if ACTIVE_CONTENT.search(data):
+    if _has_active_content(data, suffix):
         raise Refused(_("The file contains a web page or a script; it is not accepted."))
     if suffix == ".pdf":
         kept = _check_pdf(data)

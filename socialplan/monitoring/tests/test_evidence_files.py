@@ -19,9 +19,15 @@ PAGE = (
 )
 
 
-def pdf(javascript: str = "") -> bytes:
+def pdf(javascript: str = "", content: bytes = b"") -> bytes:
     writer = PdfWriter()
-    writer.add_blank_page(width=200, height=200)
+    page = writer.add_blank_page(width=200, height=200)
+    if content:
+        from pypdf.generic import NameObject, StreamObject
+
+        stream = StreamObject()
+        stream.set_data(content)
+        page[NameObject("/Contents")] = writer._add_object(stream)
     if javascript:
         from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
@@ -112,6 +118,17 @@ def test_real_documents_and_photos_are_kept_photos_without_their_metadata(
     assert kept["raport.pdf"] == files["raport.pdf"] and kept["lista.docx"] == files["lista.docx"]
     photo = Image.open(io.BytesIO(kept["foto.jpg"]))
     assert photo.size == (40, 30) and not photo.getexif()  # re-encoded: the pixels only
+
+
+def test_bytes_inside_a_pdf_stream_are_not_taken_for_a_page(
+    report, provider, client, verified_login
+):
+    # Compressed streams are random bytes: "/JS " or "<svg " in them is chance, not a script.
+    verified_login(client, provider)
+    assert (
+        _upload(client, report, "raport.pdf", pdf(content=b"q Q\n" * 600 + b"% <svg /JS x\n")) == []
+    )
+    assert Evidence.objects.filter(report=report).count() == 1
 
 
 @pytest.mark.parametrize(
