@@ -26,7 +26,11 @@ run: install messages
 	@echo ""
 	@echo "Local Social Plan: open http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
 	@echo ""
-	$(VENV)/bin/gunicorn socialplan.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
+# The background worker (uploads, imports, expiry) runs beside gunicorn and
+# stops with it, however gunicorn ends (Ctrl-C, error).
+	$(PY) manage.py db_worker --no-reload -v0 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(VENV)/bin/gunicorn socialplan.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
 
 lint: install
 	$(VENV)/bin/ruff format --check .

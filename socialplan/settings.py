@@ -91,6 +91,9 @@ INSTALLED_APPS = [
     # django-ninja serves the API docs' Swagger UI from its own static files
     # instead of a CDN, so the docs page needs no third-party origin.
     "ninja",
+    # Background tasks (reading and importing uploads): see TASKS below.
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -335,6 +338,12 @@ MEDIA_URL = "/media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+
+# Background work (reading uploaded lists, large imports, expiring abandoned
+# uploads) runs in `manage.py db_worker`, beside the web workers: the queue is a
+# table in the application's own database, so SQLite and PostgreSQL need no
+# other service. Tests run tasks immediately (conftest.py).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Where the reviewed data files live (the plan, the territory).
 DATA_DIR = BASE_DIR / "data"

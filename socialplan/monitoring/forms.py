@@ -2,9 +2,12 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from .evidence_files import Refused, check_evidence
 from .models import ProgressReport
 
-# What evidence may be: documents and photos, nothing executable.
+# What evidence may be: documents and photos, nothing executable. The first
+# bytes must agree with the name; then evidence_files opens the file with its
+# real parser.
 EVIDENCE_TYPES = {
     ".pdf": b"%PDF",
     ".png": b"\x89PNG",
@@ -69,4 +72,8 @@ class EvidenceForm(forms.Form):
             raise forms.ValidationError(
                 _("Only PDF, PNG, JPEG, Word (.docx) or Excel (.xlsx) files are accepted.")
             )
-        return upload
+        try:
+            # What is kept: the file itself, or an image re-encoded to its pixels only.
+            return check_evidence(upload, suffix)
+        except Refused as exc:
+            raise forms.ValidationError(str(exc)) from exc

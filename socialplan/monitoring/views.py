@@ -324,4 +324,8 @@ def evidence_download(request, pk):
     evidence = get_object_or_404(Evidence.objects.select_related("report"), pk=pk)
     _report_for(request.user, evidence.report_id)  # the same access as the report
     record(request, "export", evidence)
-    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.name)
+    response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.name)
+    # Saved, never shown in the site's origin; and never sniffed as something else.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -1,11 +1,15 @@
 """An action plan in Excel: export any plan; import a workbook as a new plan.
 
 The import reads and checks the whole workbook first and shows what it will
-create and every problem (sheet, row, column). Only the checked plan file
-(not the upload) waits in the session, under a random key, for a few
-minutes; confirming writes it in one transaction, or nothing.
+create and every problem (sheet, row, column). The page only makes the cheap
+checks (size, rows and cells counted in the raw XML) and queues the reading
+(plan/tasks.py); while the worker reads, the page says so and refreshes
+itself. Only the checked plan file (not the upload) waits in the session,
+under a random key, for a few minutes; confirming writes it in one
+transaction, or nothing.
 """
 
+import base64
 import secrets
 import time
 
@@ -15,22 +19,27 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django_tasks import TaskResultStatus
 
 from socialplan.accounts.access import MANAGERS, manages_municipality, memberships
 from socialplan.accounts.audit import record
 from socialplan.territory.models import Municipality
-from socialplan.uploads import UploadError, read_xlsx
+from socialplan.uploads import UploadError, check_size, check_xlsx_size
 
 from .forms import ImportForm
 from .loader import write_plan
 from .models import Plan
 from .schema import PlanFile
-from .xlsx import ACTION_SHEET, export_plan, parse_workbook, summarise
+from .tasks import read_plan_workbook
+from .xlsx import ACTION_SHEET, Problem, export_plan, summarise
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SESSION_PREFIX = "plan_import:"
+# A workbook being read: the task's id, known only to the session that uploaded it.
+READING_PREFIX = "plan_reading:"
 PREVIEW_SECONDS = 20 * 60
 
 
@@ -54,9 +63,9 @@ def _importer_municipalities(user):
     return municipalities
 
 
-def _form(municipalities, data=None, files=None):
+def _form(municipalities, data=None, files=None, **kwargs):
     queryset = Municipality.objects.filter(pk__in=[m.pk for m in municipalities])
-    return ImportForm(data, files, municipalities=queryset)
+    return ImportForm(data, files, municipalities=queryset, **kwargs)
 
 
 @login_required
@@ -91,32 +100,84 @@ def import_preview(request):
         return render(request, "plan/import_form.html", {"form": form})
     upload = form.cleaned_data["file"]
     try:
-        sheets = read_xlsx(upload)
+        check_size(upload)
+        data = upload.read()
+        check_xlsx_size(data)  # rows and cells counted before anything is parsed
     except UploadError as exc:
         form.add_error("file", str(exc))
         return render(request, "plan/import_form.html", {"form": form})
     municipality = form.cleaned_data["municipality"]
-    source = (upload.name or "")[:200]
-    parsed, problems = parse_workbook(
-        sheets,
+    reading = {
+        "municipality": municipality.pk,
+        "slug": form.cleaned_data["slug"],
+        "title": form.cleaned_data["title"],
+        "source": (upload.name or "")[:200],
+        "expires": time.time() + PREVIEW_SECONDS,
+    }
+    result = read_plan_workbook.enqueue(
+        base64.b64encode(data).decode("ascii"),
         municipality_code=municipality.code,
         municipality_name=municipality.name,
-        slug=form.cleaned_data["slug"],
-        title=form.cleaned_data["title"],
-        source=source,
+        slug=reading["slug"],
+        title=reading["title"],
+        source=reading["source"],
+        language=translation.get_language(),
     )
+    if result.is_finished:  # a backend that runs tasks at once (the tests')
+        return _show(request, reading, result)
+    request.session[READING_PREFIX + result.id] = reading
+    return redirect("plan:import_reading", result_id=result.id)
+
+
+@login_required
+@require_GET
+def import_reading(request, result_id):
+    _importer_municipalities(request.user)
+    reading = request.session.get(READING_PREFIX + result_id)
+    if reading is None or reading["expires"] < time.time():
+        messages.error(
+            request,
+            _("This preview has expired or was already imported: upload the workbook again."),
+        )
+        return redirect("plan:import")
+    result = read_plan_workbook.get_result(result_id)
+    if result.is_finished:
+        del request.session[READING_PREFIX + result_id]
+    return _show(request, reading, result)
+
+
+def _show(request, reading: dict, result):
+    """The page for a reading task: still reading, refused, or the preview."""
+    if not result.is_finished:
+        response = render(request, "plan/import_reading.html", {"source": reading["source"]})
+        response["Refresh"] = "2"  # the browser asks again until the worker is done
+        return response
+    municipality = get_object_or_404(Municipality, pk=reading["municipality"])
+    value = result.return_value if result.status == TaskResultStatus.SUCCESSFUL else None
+    if value is None or "error" in value:
+        form = _form(
+            _importer_municipalities(request.user),
+            initial={k: reading[k] for k in ("slug", "title")} | {"municipality": municipality},
+        )
+        form.add_error(
+            None, value["error"] if value else _("The workbook could not be read; try again.")
+        )
+        return render(request, "plan/import_form.html", {"form": form})
+    problems = [Problem(**p) for p in value["problems"]]
     context = {
-        "form": form,
         "municipality": municipality,
-        "source": source,
-        "rows_read": sum(len(s.rows) for s in sheets),
-        "sheet_count": len(sheets),
+        "title": reading["title"],
+        "slug": reading["slug"],
+        "source": reading["source"],
+        "rows_read": value["rows_read"],
+        "sheet_count": value["sheet_count"],
         "problems": problems,
         "action_sheet": ACTION_SHEET,
     }
-    if parsed is not None:
+    if value["plan"] is not None:
+        parsed = PlanFile.model_validate(value["plan"])
         context["summary"] = summarise(parsed)
-        context["key"] = _keep(request, parsed, municipality, source)
+        context["key"] = _keep(request, parsed, municipality, reading["source"])
     return render(request, "plan/import_preview.html", context)
 
 

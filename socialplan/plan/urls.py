@@ -8,6 +8,7 @@ urlpatterns = [
     # Before "<slug>/": "import" is not a plan.
     path("import/", import_views.import_form, name="import"),
     path("import/preview/", import_views.import_preview, name="import_preview"),
+    path("import/reading/<str:result_id>/", import_views.import_reading, name="import_reading"),
     path("import/confirm/", import_views.import_confirm, name="import_confirm"),
     path("<slug:slug>/export.xlsx", import_views.export_xlsx, name="export_xlsx"),
     path("<slug:slug>/", views.overview, name="overview"),

@@ -5,7 +5,7 @@ few hundred. A municipality's whole list of economic-aid families, or a
 ministry's national extract, goes through here instead (`manage.py
 import_people`, `manage.py export_people`):
 
-- import: the file is read as a stream (CSV in any common encoding, or XLSX
+- import: the file is read as a stream (CSV in the encoding named, or XLSX
   through openpyxl's read-only mode), every row is checked with the page
   import's rules, duplicates against the register and within the file are
   found with two queries in all, and the people are written with COPY in one
@@ -40,7 +40,13 @@ from socialplan.bulkwrite import Writer, analyze, as_stored
 from socialplan.dbrouting import reporting
 from socialplan.directory.models import Category, fold
 from socialplan.territory.models import AdministrativeUnit
-from socialplan.uploads import FORMULA_START, UploadError, _text, check_xlsx_archive
+from socialplan.uploads import (
+    CSV_ENCODINGS,
+    FORMULA_START,
+    UploadError,
+    _text,
+    check_xlsx_archive,
+)
 
 from .imports import LABELS, RELATIONSHIPS, REQUIRED, _sex, guess_mapping
 from .models import Person
@@ -78,28 +84,41 @@ class ImportResult:
 # ------------------------------------------------------------------ reading
 
 
-def _decode_lines(path: Path) -> Iterator[str]:
-    """Text lines of a CSV file in UTF-8 (BOM or not), UTF-16 or Windows-1250."""
+def _decode_lines(path: Path, encoding: str = "utf-8") -> Iterator[str]:
+    """Text lines of a CSV file in the encoding named (UTF-8 by default, BOM or not),
+    or UTF-16 with its BOM. Never guessed: a line that is not that encoding stops
+    the import, naming the line (uploads.decode_csv does the same for the pages)."""
+    if encoding not in dict(CSV_ENCODINGS):
+        raise UploadError(_("Unknown encoding: %(e)s.") % {"e": encoding})
     with open(path, "rb") as raw:
-        head = raw.read(1 << 16)
+        head = raw.read(4)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         encoding = "utf-16"
-    else:
+    elif encoding == "utf-8":
         encoding = "utf-8-sig"
-        try:
-            # Decode the head incrementally: a multi-byte letter may be cut at its end.
-            codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=False)
-        except UnicodeDecodeError:
-            encoding = "cp1250"
-    with open(path, encoding=encoding, newline="") as text:
-        try:
+    if encoding == "utf-16":
+        with open(path, encoding=encoding, newline="") as text:
             yield from text
-        except UnicodeDecodeError as exc:
-            raise UploadError(_("The file is not text in a known encoding.")) from exc
+        return
+    # Byte by line: in UTF-8 and the 8-bit encodings a newline is always the byte \n, so
+    # a bad letter is reported on its own line (a text reader decodes ahead, in chunks).
+    with open(path, "rb") as raw:
+        for number, line in enumerate(raw, start=1):
+            try:
+                yield line.decode(encoding if number == 1 else encoding.removesuffix("-sig"))
+            except UnicodeDecodeError as exc:
+                raise UploadError(
+                    _(
+                        "Line %(line)s of the file is not %(encoding)s text. If the file was "
+                        "saved by an older program, choose its encoding (for example "
+                        "Windows-1250) and upload it again."
+                    )
+                    % {"line": number, "encoding": dict(CSV_ENCODINGS).get(encoding, "UTF-8")}
+                ) from exc
 
 
-def read_csv_rows(path: Path) -> Iterator[list[str]]:
-    lines = _decode_lines(path)
+def read_csv_rows(path: Path, encoding: str = "utf-8") -> Iterator[list[str]]:
+    lines = _decode_lines(path, encoding)
     first = next(lines, "")
     if "\x00" in first:
         raise UploadError(_("The file is not a CSV text file."))
@@ -175,7 +194,7 @@ def read_xlsx_rows_in_background(path: Path) -> Iterator[list[str]]:
             child.kill()
 
 
-def read_rows(path: Path) -> Iterator[list[str]]:
+def read_rows(path: Path, encoding: str = "utf-8") -> Iterator[list[str]]:
     with open(path, "rb") as file:
         head = file.read(4)
     if head.startswith(b"PK\x03\x04"):
@@ -183,7 +202,7 @@ def read_rows(path: Path) -> Iterator[list[str]]:
         with open(path, "rb") as file:
             check_xlsx_archive(file.read())
         return read_xlsx_rows_in_background(path)
-    return read_csv_rows(path)
+    return read_csv_rows(path, encoding)
 
 
 # ------------------------------------------------------------------ checking
@@ -302,7 +321,14 @@ PERSON_COLUMNS = [
 
 
 def import_people(
-    *, path: Path, municipality, user, category_code: str = "", source: str = "", request=None
+    *,
+    path: Path,
+    municipality,
+    user,
+    category_code: str = "",
+    source: str = "",
+    request=None,
+    encoding: str = "utf-8",
 ) -> ImportResult:
     """Check the whole file and write every new person, in one transaction.
 
@@ -316,7 +342,7 @@ def import_people(
         category = Category.objects.filter(code=category_code).first()
         if category is None:
             raise UploadError(_("“%(v)s” is not a category code.") % {"v": category_code})
-    checker = _Checker(read_rows(Path(path)), municipality)
+    checker = _Checker(read_rows(Path(path), encoding), municipality)
     result = ImportResult()
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:

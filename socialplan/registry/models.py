@@ -248,7 +248,19 @@ class DuplicateCheck(models.Model):
 
 class ImportBatch(models.Model):
     """An uploaded list waiting for review. Its rows are personal data: they are
-    deleted once the import is confirmed or abandoned (see imports.py)."""
+    erased once the import is confirmed or abandoned, and after EXPIRE_AFTER at
+    the latest (see imports.py and registry/tasks.py).
+
+    The file is read, and a confirmed list written, by a background task; the
+    status says where it is, `error` why it failed."""
+
+    class Status(models.TextChoices):
+        READING = "reading", _("being read")
+        READY = "ready", _("ready for review")
+        CONFIRMING = "confirming", _("being registered")
+        DONE = "done", _("registered")
+        FAILED = "failed", _("failed")
+        EXPIRED = "expired", _("expired")
 
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
     created_by = models.ForeignKey(
@@ -256,6 +268,12 @@ class ImportBatch(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     file_name = models.CharField(max_length=200)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.READY)
+    error = models.TextField(blank=True)
+    # The uploaded bytes, only until the background reader has turned them into rows.
+    upload = models.BinaryField(null=True, blank=True, editable=False)
+    encoding = models.CharField(max_length=20, default="utf-8")
+    created_count = models.PositiveIntegerField(null=True, blank=True)
     headers = models.JSONField(default=list)
     rows = models.JSONField(default=list)
     mapping = models.JSONField(default=dict)
@@ -264,6 +282,7 @@ class ImportBatch(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["created_at"], name="importbatch_created_idx")]
 
     def __str__(self):
         return f"{self.file_name} ({len(self.rows)} rows)"

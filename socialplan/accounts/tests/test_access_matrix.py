@@ -80,6 +80,8 @@ MATRIX = {
     # Empty data: the form again with its errors, or back to the form (no preview kept).
     "plan:import_preview": ("POST", [], MANAGERS),
     "plan:import_confirm": ("POST", [], MANAGERS),
+    # A workbook being read: known only to the session that uploaded it (else back to the form).
+    "plan:import_reading": ("GET", ["no-such-task"], MANAGERS),
     "monitoring:consultations": ("GET", ["plan"], EVERYONE),
     "monitoring:consultation": ("GET", ["consultation"], EVERYONE),
     "monitoring:consultation_create": ("GET", ["plan"], MANAGERS),

@@ -61,6 +61,19 @@ def a122(durres_plan):
     )
 
 
+def _pdf() -> bytes:
+    """A real one-page PDF (evidence is opened with its parser before it is kept)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def _report(plan, activity, by, *, organisation=None, status="on_track", value=None, spent=None):
     report = ProgressReport(plan=plan, activity=activity, year=2026, organisation=organisation)
     target = activity.targets.filter(parsed=True).first()
@@ -174,9 +187,7 @@ def test_pages_and_access(durres_plan, a122, provider, planner, client, verified
     )
     # Evidence: a real PDF is kept; a program renamed .pdf is refused.
     upload = reverse("monitoring:evidence_upload", args=[report.pk])
-    client.post(
-        upload, {"file": SimpleUploadedFile("raport.pdf", b"%PDF-1.4 test", "application/pdf")}
-    )
+    client.post(upload, {"file": SimpleUploadedFile("raport.pdf", _pdf(), "application/pdf")})
     client.post(upload, {"file": SimpleUploadedFile("virus.pdf", b"MZ\x90\x00", "application/pdf")})
     assert [e.name for e in report.evidence.all()] == ["raport.pdf"]
     client.post(reverse("monitoring:report_submit", args=[report.pk]))

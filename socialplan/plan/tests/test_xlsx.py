@@ -674,3 +674,41 @@ def test_import_preview_and_confirm_in_a_browser(page, django_user_model, tmp_pa
     plan = Plan.objects.get(slug="elbasan-2026-2029")
     assert plan.municipality == elbasan
     assert Activity.objects.filter(measure__objective__priority__plan=plan).count() == 5
+
+
+# ---------------------------------------------------------------- reading in the background
+
+
+def test_a_workbook_of_too_many_cells_is_refused_before_it_is_parsed(
+    client, verified_login, besa, elbasan
+):
+    # A valid workbook of 260,000 cells: before, the request parsed them all; now they are
+    # counted in the raw XML and refused at once.
+    from socialplan.registry.tests.test_hostile_uploads import workbook_xml, zipped
+
+    verified_login(client, besa)
+    data = zipped(workbook_xml(13_000, 20, dimension="A1:T13000"))
+    response = _upload(client, data, municipality=elbasan, slug="e-big")
+    assert response.status_code == 200 and "250000 cells" in response.content.decode()
+    assert "key" not in response.context and not Plan.objects.filter(slug="e-big").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_reads_the_workbook_while_the_page_waits(
+    client, verified_login, besa, elbasan, settings
+):
+    from django.core.management import call_command
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    verified_login(client, besa)
+    response = _upload(client, _elbasan_workbook(), municipality=elbasan, slug="elbasan-bg")
+    assert response.status_code == 302  # queued, not read in the request
+    waiting = client.get(response["Location"])
+    assert waiting["Refresh"] and b"being read" in waiting.content
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+    preview = client.get(response["Location"])
+    assert preview.context["problems"] == [] and preview.context["summary"].activities == 5
+    client.post(reverse("plan:import_confirm"), {"key": preview.context["key"]})
+    assert Plan.objects.get(slug="elbasan-bg").municipality == elbasan
+    # The reading is known to the session that uploaded it only, and only once.
+    assert client.get(response["Location"]).status_code == 302

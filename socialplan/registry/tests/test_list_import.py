@@ -34,8 +34,8 @@ ROWS = [
 ]
 
 
-def _through_review(client, upload):
-    response = client.post(reverse("registry:import"), {"file": upload})
+def _through_review(client, upload, encoding="utf-8"):
+    response = client.post(reverse("registry:import"), {"file": upload, "encoding": encoding})
     assert response.status_code == 302, response.content.decode()[:400]
     batch = ImportBatch.objects.latest("pk")
     client.post(
@@ -73,15 +73,17 @@ def test_review_then_confirm_registers_new_people_and_skips_duplicates(
     assert [p.first_name for p in imported] == ["Lirie", "Toni"]
     assert imported[0].household == imported[1].household and imported[0].relationship == "head"
     assert imported[0].categories.get().category.code == "families_in_need"
-    assert not ImportBatch.objects.exists()  # the uploaded rows are gone
-    event = AuditEvent.objects.get(action="import")
+    batch.refresh_from_db()  # the uploaded rows are gone; the empty batch says what happened
+    assert (batch.status, batch.rows, batch.headers, batch.created_count) == ("done", [], [], 2)
+    event = AuditEvent.objects.get(action="import", summary__startswith="register import:")
     assert "2 people" in event.summary and "Lirie" not in event.summary
 
 
 def test_an_error_blocks_the_whole_import(login, sukth_admin):
     client = login(sukth_admin)
     bad = ROWS[:2] + [["", "Ana", "Gabim", "X", "31/02/1990", "Tirana", "", ""]]
-    batch, page = _through_review(client, _csv(bad, encoding="cp1250"))
+    # An older program's file, its encoding named by the user (never guessed).
+    batch, page = _through_review(client, _csv(bad, encoding="cp1250"), encoding="cp1250")
     errors = page.context["rows"][2].errors
     assert len(errors) == 3  # sex, date, unit: each named
     client.post(reverse("registry:import_confirm", args=[batch.pk]))
@@ -114,3 +116,18 @@ def test_only_the_uploader_sees_the_batch(login, sukth_admin, njvrn_worker):
     batch = ImportBatch.objects.get()
     other = login(njvrn_worker)
     assert other.get(reverse("registry:import_review", args=[batch.pk])).status_code == 404
+
+
+def test_a_list_row_matching_someone_out_of_scope_names_no_one(login, ishem_admin, family_member):
+    """No existence oracle through the import either: Gent (Ishëm) sees neither Mira's
+    record nor why the row matched; the NJVRN is asked to check, the row is skipped."""
+    from socialplan.registry.models import DuplicateCheck
+
+    client = login(ishem_admin)
+    row = ["I88412000X", "Ana", "Tjetër", "F", "03/02/1990", "Ishëm", "", ""]
+    _batch, page = _through_review(client, _xlsx([row]))
+    text = page.content.decode()
+    assert f"/registry/people/{family_member.pk}/" not in text and "Mira" not in text
+    assert page.context["rows"][0].hidden_duplicate and not page.context["rows"][0].importable
+    check = DuplicateCheck.objects.get()
+    assert (check.person, check.asked_by) == (family_member, ishem_admin)

@@ -5,7 +5,7 @@ from django.db import DatabaseError
 
 from socialplan.national.tallies import refresh
 from socialplan.registry.bulk import ImportRefused, import_people
-from socialplan.uploads import UploadError
+from socialplan.uploads import CSV_ENCODINGS, UploadError
 
 from ._register_files import municipality_and_user
 
@@ -22,14 +22,25 @@ class Command(BaseCommand):
         parser.add_argument("--user", required=True, help="the username the import is made by")
         parser.add_argument("--category", default="", help="a category code given to everyone")
         parser.add_argument("--source", default="", help="where the category comes from")
+        parser.add_argument(
+            "--encoding",
+            default="utf-8",
+            choices=[code for code, _name in CSV_ENCODINGS],
+            help="a CSV file's encoding (default UTF-8; never guessed)",
+        )
 
-    def handle(self, *args, file, municipality, user, category, source, **options):
+    def handle(self, *args, file, municipality, user, category, source, encoding, **options):
         place, by = municipality_and_user(municipality, user)
         if not file.is_file():
             raise CommandError(f"No file at {file}.")
         try:
             result = import_people(
-                path=file, municipality=place, user=by, category_code=category, source=source
+                path=file,
+                municipality=place,
+                user=by,
+                category_code=category,
+                source=source,
+                encoding=encoding,
             )
         except (ImportRefused, UploadError) as error:
             raise CommandError(str(error)) from error

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0004_duplicate_check'),
+        ('registry', '0005_duplicate_check'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0003_person_name_order'),
+        ('registry', '0004_import_batch_status_and_upload'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
