@@ -76,6 +76,7 @@ def search(request):
             "people": people[:SEARCH_LIMIT] if people is not None else None,
             "too_many": people is not None and len(people) > SEARCH_LIMIT,
             "can_register": can_register(request.user),
+            "open_checks": _open_checks(Scope.of(request)),
         },
     )
 
@@ -304,6 +305,16 @@ def merge(request, pk):
 def household_detail(request, pk):
     household, members = get_household(Scope.of(request), pk)
     return render(request, "registry/household.html", {"household": household, "members": members})
+
+
+def _open_checks(scope) -> int | None:
+    """How many duplicate checks wait for this user's municipalities (None: not theirs)."""
+    municipalities = scope.municipalities_where(MUNICIPALITY_WIDE)
+    if not municipalities:
+        return None
+    return DuplicateCheck.objects.filter(
+        resolved_at__isnull=True, person__municipality_id__in=municipalities
+    ).count()
 
 
 @login_required
